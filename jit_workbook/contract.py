@@ -1,0 +1,327 @@
+"""The workbook contract: every sheet, column, type and format in one place.
+
+This module is the single source of truth for the shape of ``JIT_Inventory.xlsx``.
+The template builder, the readers, the writers, the docs and the tests all import
+it; nothing else spells a sheet or column name.
+
+Each column has two names: ``name`` is what the owner sees in the header cell
+(``"On Hand"``, part of the public contract), ``field`` is the snake_case name the
+planning core uses for the same fact in its DataFrames (``on_hand``).
+
+Cell addresses are one-based, Excel style: the header is row 1, data starts at row 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+from typing import Literal
+
+Kind = Literal["text", "number", "integer", "date", "choice", "percent", "money"]
+Role = Literal["input", "output"]
+
+# Number formats (Excel format codes). Kept here so template and docs agree.
+FMT_TEXT = "@"
+FMT_QTY = "#,##0.##;-#,##0.##;0"  # whole numbers show no decimals, metres of fabric do
+FMT_INT = "#,##0"
+FMT_ONE_DECIMAL = "#,##0.0"
+FMT_MONEY = "#,##0.00"
+FMT_PERCENT = "0.0%"
+FMT_DATE = "yyyy-mm-dd"
+FMT_GENERAL = "General"
+
+YES_NO = ("Yes", "No")
+STOCK_STATUSES = ("Active", "Discontinued", "Do Not Reorder")
+REORDER_STATUSES = ("REORDER", "OK", "NO DEMAND", "DO NOT REORDER", "CHECK DATA")
+STOCK_FLAGS = ("OBSOLETE", "SLOW")
+FORECAST_METHODS = ("Moving Average",)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet.
+
+    name: the header text in the workbook (public contract, never change it).
+    field: the snake_case name used in DataFrames by the planning core.
+    kind: how cells are parsed and written (text, number, integer, date, choice, percent, money).
+    required: on input sheets, a missing required column stops the run (exit code 2);
+        a missing optional column is read as blank.
+    width: column width in Excel character units.
+    number_format: Excel number format code for the data cells.
+    choices: allowed values for ``choice`` columns (a drop-down in the template).
+    editable: on output sheets, the owner may type here and the value survives a rerun.
+    doc: one sentence for README and the template's header comments.
+    """
+
+    name: str
+    field: str
+    kind: Kind = "text"
+    required: bool = False
+    width: float = 12
+    number_format: str = FMT_GENERAL
+    choices: tuple[str, ...] = ()
+    editable: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet: its name, role, Excel table name and columns (in order)."""
+
+    name: str
+    role: Role
+    table: str
+    columns: tuple[Column, ...]
+    doc: str = ""
+    key: str | None = None  # field that identifies a row across runs (editable columns merge on it)
+    tab_color: str = "FFFFFF"
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def fields(self) -> list[str]:
+        return [c.field for c in self.columns]
+
+    def column(self, name_or_field: str) -> Column:
+        for c in self.columns:
+            if name_or_field in (c.name, c.field):
+                return c
+        raise KeyError(f"{self.name} has no column {name_or_field!r}")
+
+    def letter(self, name_or_field: str) -> str:
+        """Column letter (A, B, ..., AA) of a column, by header name or field."""
+        return column_letter(self.columns.index(self.column(name_or_field)) + 1)
+
+    def cell(self, name_or_field: str, row: int) -> str:
+        """Cell address like ``C14`` for a column on a one-based sheet row."""
+        return f"{self.letter(name_or_field)}{row}"
+
+    @property
+    def editable_fields(self) -> list[str]:
+        return [c.field for c in self.columns if c.editable]
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters for a one-based column index: 1 -> A, 27 -> AA."""
+    if index < 1:
+        raise ValueError(f"column index must be 1 or more, got {index}")
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+C = Column
+
+# ---------------------------------------------------------------------------------
+# Input sheets (the owner's)
+# ---------------------------------------------------------------------------------
+SETTINGS = Sheet(
+    "Settings", "input", "SettingsTable",
+    (
+        C("Setting", "setting", required=True, width=26, doc="The setting's name (keep as written)."),
+        C("Value", "value", required=True, width=18, doc="Your value; blank uses the default."),
+        C("Notes", "notes", width=70, doc="What the setting does and its default."),
+    ),
+    doc="One row per setting. Unknown extra rows are ignored.",
+    tab_color="4472C4",
+)
+
+STOCK = Sheet(
+    "Stock", "input", "StockTable",
+    (
+        C("SKU", "sku", required=True, width=14, number_format=FMT_TEXT, doc="Your item code; one row per SKU."),
+        C("Description", "description", width=32, doc="What the item is."),
+        C("Supplier", "supplier", required=True, width=20, doc="Must match a name on the Suppliers sheet."),
+        C("Barcode", "barcode", width=16, number_format=FMT_TEXT, doc="EAN/UPC, printed on purchase orders."),
+        C("Category", "category", width=16, doc="Free text grouping, e.g. Paint."),
+        C("On Hand", "on_hand", "number", required=True, width=10, number_format=FMT_QTY, doc="Units in the shop now."),
+        C("On Order", "on_order", "number", required=True, width=10, number_format=FMT_QTY,
+          doc="Units ordered elsewhere and not yet received."),
+        C("Unit Cost", "unit_cost", "money", required=True, width=11, number_format=FMT_MONEY, doc="What one unit costs you."),
+        C("Unit Price", "unit_price", "money", width=11, number_format=FMT_MONEY, doc="What you sell one unit for."),
+        C("Lead Time Days", "lead_time_days", "number", width=11, number_format=FMT_ONE_DECIMAL,
+          doc="Days from ordering to having it on the shelf; blank uses the supplier's."),
+        C("Lead Time Std Days", "lead_time_std_days", "number", width=11, number_format=FMT_ONE_DECIMAL,
+          doc="How many days the lead time typically varies by; blank uses the supplier's, else 0."),
+        C("MOQ", "moq", "number", width=8, number_format=FMT_QTY, doc="Minimum order quantity; blank = none."),
+        C("Case Pack", "case_pack", "number", width=9, number_format=FMT_QTY, doc="Units per case; orders are whole cases."),
+        C("Service Level", "service_level", "percent", width=10, number_format=FMT_PERCENT,
+          doc="Chance of not running out per cycle, e.g. 95%; blank uses the ABC setting."),
+        C("Consignment", "consignment", "choice", width=12, choices=YES_NO,
+          doc="Yes if the supplier owns the stock until it sells."),
+        C("Status", "status", "choice", width=14, choices=STOCK_STATUSES, doc="Blank means Active."),
+    ),
+    doc="One row per item you stock.",
+    key="sku",
+    tab_color="4472C4",
+)
+
+SALES = Sheet(
+    "Sales", "input", "SalesTable",
+    (
+        C("Date", "date", "date", required=True, width=12, number_format=FMT_DATE, doc="Day of the sale."),
+        C("SKU", "sku", required=True, width=14, number_format=FMT_TEXT, doc="Item sold; must be on the Stock sheet."),
+        C("Quantity", "quantity", "number", required=True, width=10, number_format=FMT_QTY,
+          doc="Units sold; returns are negative; fractions allowed."),
+        C("Unit Price", "unit_price", "money", width=11, number_format=FMT_MONEY, doc="Price charged; optional."),
+    ),
+    doc="One row per sale (or per day and item). Paste new sales at the bottom.",
+    tab_color="4472C4",
+)
+
+SUPPLIERS = Sheet(
+    "Suppliers", "input", "SuppliersTable",
+    (
+        C("Supplier", "supplier", required=True, width=22, doc="Supplier name, as used on the Stock sheet."),
+        C("Contact", "contact", width=20, doc="Person to address orders to."),
+        C("Email", "email", width=28, doc="Where purchase orders go."),
+        C("Lead Time Days", "lead_time_days", "number", width=11, number_format=FMT_ONE_DECIMAL,
+          doc="Usual days from order to delivery."),
+        C("Lead Time Std Days", "lead_time_std_days", "number", width=11, number_format=FMT_ONE_DECIMAL,
+          doc="How many days deliveries typically vary by."),
+        C("Min Order Value", "min_order_value", "money", width=12, number_format=FMT_MONEY,
+          doc="Smallest order the supplier accepts."),
+        C("Notes", "notes", width=30, doc="Anything else."),
+    ),
+    doc="One row per supplier.",
+    key="supplier",
+    tab_color="4472C4",
+)
+
+RECEIPTS = Sheet(
+    "Receipts", "input", "ReceiptsTable",
+    (
+        C("PO Number", "po_number", width=20, doc="The purchase order this delivery belongs to."),
+        C("Supplier", "supplier", width=20, doc="Who delivered."),
+        C("SKU", "sku", width=14, number_format=FMT_TEXT, doc="Item received."),
+        C("Ordered", "ordered", "date", width=12, number_format=FMT_DATE, doc="Date the order was placed."),
+        C("Received", "received", "date", width=12, number_format=FMT_DATE, doc="Date the goods arrived."),
+        C("Quantity", "quantity", "number", width=10, number_format=FMT_QTY, doc="Units received."),
+    ),
+    doc="Deliveries received (may be empty).",
+    tab_color="4472C4",
+)
+
+# ---------------------------------------------------------------------------------
+# Output sheets (the tool's)
+# ---------------------------------------------------------------------------------
+OUTPUT_TAB = "70AD47"
+
+REORDER = Sheet(
+    "Reorder", "output", "ReorderTable",
+    (
+        C("SKU", "sku", width=14, number_format=FMT_TEXT),
+        C("Description", "description", width=30),
+        C("Supplier", "supplier", width=18),
+        C("ABC", "abc", width=6, doc="A: top 80% of sales value, B: next 15%, C: the rest."),
+        C("On Hand", "on_hand", "number", width=9, number_format=FMT_QTY),
+        C("On Order", "on_order", "number", width=9, number_format=FMT_QTY),
+        C("Inventory Position", "inventory_position", "number", width=11, number_format=FMT_QTY,
+          doc="On Hand + On Order."),
+        C("Daily Demand", "daily_demand", "number", width=10, number_format=FMT_ONE_DECIMAL,
+          doc="Average units sold per day (d)."),
+        C("Demand Std", "demand_std", "number", width=10, number_format=FMT_ONE_DECIMAL,
+          doc="Day-to-day spread of demand (σd)."),
+        C("Forecast Method", "forecast_method", width=16),
+        C("Lead Time Days", "lead_time_days", "number", width=10, number_format=FMT_ONE_DECIMAL),
+        C("Service Level", "service_level", "percent", width=10, number_format=FMT_PERCENT),
+        C("Safety Stock", "safety_stock", "number", width=10, number_format=FMT_ONE_DECIMAL),
+        C("Reorder Point", "reorder_point", "number", width=10, number_format=FMT_ONE_DECIMAL),
+        C("Order Up To", "order_up_to", "number", width=10, number_format=FMT_ONE_DECIMAL),
+        C("Suggested Qty", "suggested_qty", "integer", width=10, number_format=FMT_INT),
+        C("Order Qty", "order_qty", "integer", width=10, number_format=FMT_INT, editable=True,
+          doc="Starts as Suggested Qty; type your own and it is kept on the next run."),
+        C("Order Value", "order_value", "money", width=11, number_format=FMT_MONEY, doc="Order Qty × Unit Cost."),
+        C("Days Of Cover", "days_of_cover", "number", width=10, number_format=FMT_ONE_DECIMAL,
+          doc="On Hand ÷ Daily Demand; blank when nothing sells."),
+        C("Last Sale", "last_sale", "date", width=12, number_format=FMT_DATE),
+        C("Stock Flag", "stock_flag", "choice", width=11, choices=STOCK_FLAGS),
+        C("Status", "status", "choice", width=15, choices=REORDER_STATUSES),
+        C("Reason", "reason", width=90),
+    ),
+    doc="What to reorder, how much, and why. One row per SKU.",
+    key="sku",
+    tab_color=OUTPUT_TAB,
+)
+
+DATA_ISSUES = Sheet(
+    "Data Issues", "output", "DataIssuesTable",
+    (
+        C("Sheet", "sheet", width=14),
+        C("Cell", "cell", width=10),
+        C("SKU", "sku", width=14, number_format=FMT_TEXT),
+        C("Problem", "problem", width=100),
+    ),
+    doc="One row per problem found in the inputs; empty when none.",
+    tab_color="C00000",
+)
+
+ORDERS = Sheet(
+    "Orders", "output", "OrdersTable",
+    (
+        C("PO Number", "po_number", width=22),
+        C("Supplier", "supplier", width=20),
+        C("Email", "email", width=26),
+        C("Lines", "lines", "integer", width=7, number_format=FMT_INT),
+        C("Order Value", "order_value", "money", width=12, number_format=FMT_MONEY),
+        C("Min Order Value", "min_order_value", "money", width=12, number_format=FMT_MONEY),
+        C("Meets Minimum", "meets_minimum", "choice", width=10, choices=YES_NO),
+        C("Order File", "order_file", width=40),
+        C("Email Draft", "email_draft", width=40),
+        C("Status", "status", width=30),
+    ),
+    doc="One row per supplier purchase order (filled by Draft Orders).",
+    key="po_number",
+    tab_color=OUTPUT_TAB,
+)
+
+OBSOLETE_REVIEW = Sheet(
+    "Obsolete Review", "output", "ObsoleteReviewTable",
+    (
+        C("SKU", "sku", width=14, number_format=FMT_TEXT),
+        C("Description", "description", width=30),
+        C("Supplier", "supplier", width=18),
+        C("Category", "category", width=14),
+        C("On Hand", "on_hand", "number", width=9, number_format=FMT_QTY),
+        C("Stock Value", "stock_value", "money", width=12, number_format=FMT_MONEY),
+        C("Last Sale", "last_sale", "date", width=12, number_format=FMT_DATE),
+        C("Days Since Sale", "days_since_sale", "integer", width=10, number_format=FMT_INT),
+        C("Months Of Cover", "months_of_cover", "number", width=10, number_format=FMT_ONE_DECIMAL),
+        C("Stock Flag", "stock_flag", "choice", width=11, choices=STOCK_FLAGS),
+        C("Suggested Action", "suggested_action", width=40),
+        C("Decision", "decision", "choice", width=12, editable=True,
+          choices=("Keep", "Markdown", "Return", "Dispose", "Bundle")),
+        C("Notes", "notes", width=40, editable=True),
+    ),
+    doc="Dead and slow stock to decide on once a month (filled by Monthly Review).",
+    key="sku",
+    tab_color=OUTPUT_TAB,
+)
+
+DASHBOARD = Sheet(
+    "Dashboard", "output", "DashboardTable",
+    (
+        C("Measure", "measure", width=34),
+        C("Value", "value", "number", width=16, number_format="#,##0.00"),
+        C("Notes", "notes", width=60),
+    ),
+    doc="The shop at a glance.",
+    key="measure",
+    tab_color=OUTPUT_TAB,
+)
+
+INPUT_SHEETS: tuple[Sheet, ...] = (SETTINGS, STOCK, SALES, SUPPLIERS, RECEIPTS)
+OUTPUT_SHEETS: tuple[Sheet, ...] = (REORDER, ORDERS, OBSOLETE_REVIEW, DASHBOARD, DATA_ISSUES)
+ALL_SHEETS: tuple[Sheet, ...] = INPUT_SHEETS + OUTPUT_SHEETS
+# Sheets a workbook may lack without stopping the run (read as empty).
+OPTIONAL_INPUT_SHEETS = frozenset({RECEIPTS.name})
+
+SHEETS_BY_NAME = {s.name: s for s in ALL_SHEETS}
+
+
+def sheet(name: str) -> Sheet:
+    """The contract for a sheet, by its name."""
+    return SHEETS_BY_NAME[name]
