@@ -50,6 +50,8 @@ class Column:
     choices: allowed values for ``choice`` columns (a drop-down in the template).
     editable: on output sheets, the owner may type here and the value survives a rerun.
     doc: one sentence for README and the template's header comments.
+    allow_negative: numbers below zero are valid here (sales returns); elsewhere a
+        negative number is reported as a data issue.
     """
 
     name: str
@@ -61,6 +63,7 @@ class Column:
     choices: tuple[str, ...] = ()
     editable: bool = False
     doc: str = ""
+    allow_negative: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ SALES = Sheet(
         C("Date", "date", "date", required=True, width=12, number_format=FMT_DATE, doc="Day of the sale."),
         C("SKU", "sku", required=True, width=14, number_format=FMT_TEXT, doc="Item sold; must be on the Stock sheet."),
         C("Quantity", "quantity", "number", required=True, width=10, number_format=FMT_QTY,
-          doc="Units sold; returns are negative; fractions allowed."),
+          doc="Units sold; returns are negative; fractions allowed.", allow_negative=True),
         C("Unit Price", "unit_price", "money", width=11, number_format=FMT_MONEY, doc="Price charged; optional."),
     ),
     doc="One row per sale (or per day and item). Paste new sales at the bottom.",

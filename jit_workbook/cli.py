@@ -1,0 +1,141 @@
+"""The ``jit-workbook`` command: thin wrappers over :mod:`jit_workbook.actions`.
+
+Every command opens the workbook, calls one library function and prints one line.
+Errors meant for the owner (:class:`~jit_workbook.errors.JitError`) become a plain
+message and their exit code here, in one place: 2 when the workbook cannot be used
+as it is (nothing was changed), 1 for anything unexpected.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from . import actions
+from .errors import JitError, WorkbookError
+from .io.file_book import FileBook, backup_path
+
+# Files larger than this get a progress bar (about 50,000 sales lines).
+PROGRESS_BYTES = 1_500_000
+
+
+class FriendlyGroup(click.Group):
+    """Turns library errors into a one-line message and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except JitError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:  # the owner sees one line; --debug shows the traceback
+            if ctx.params.get("debug"):
+                traceback.print_exc()
+            click.echo(f"Error: unexpected {type(exc).__name__}: {exc}. Nothing was saved. "
+                       "Run again with --debug and send the output to support.", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=FriendlyGroup)
+@click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors.")
+@click.version_option(package_name="jit-workbook")
+def cli(debug: bool) -> None:
+    """Just-in-time stock planning in an Excel workbook.
+
+    Fill the input sheets (Settings, Stock, Sales, Suppliers, Receipts), run
+    ``jit-workbook recalc JIT_Inventory.xlsx`` and read Reorder and Data Issues.
+    """
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def new(path: Path, force: bool) -> None:
+    """Create a fresh, empty workbook at PATH from the template.
+
+    Example: jit-workbook new JIT_Inventory.xlsx
+    """
+    from .template import build_template
+
+    if path.exists() and not force:
+        raise WorkbookError(f"{path} already exists; use --force to replace it (your data there would be lost)")
+    if path.suffix.lower() != ".xlsx":
+        raise WorkbookError(f"{path}: the workbook name must end in .xlsx")
+    data = build_template()
+    from .io.xlsx_patch import atomic_replace
+
+    atomic_replace(path, lambda fh: fh.write(data))
+    click.echo(f"Created {path}. Fill in Settings, Stock, Sales and Suppliers, then run: jit-workbook recalc {path}")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the result here and leave PATH untouched.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def recalc(path: Path, output: Path | None, quiet: bool) -> None:
+    """Recalculate what to reorder; writes the Reorder and Data Issues sheets.
+
+    The previous version of PATH is kept as NAME.backup.xlsx beside it.
+
+    Example: jit-workbook recalc JIT_Inventory.xlsx
+    """
+    book = FileBook(path, output)
+    book.check()
+    with _progress(path, quiet) as step:
+        result = actions.recalculate(book, progress=step)
+    if not quiet:
+        click.echo(result.summary)
+        where = output or path
+        click.echo(f"Saved {where}" + (f" (previous version: {backup_path(path).name})" if not output else ""))
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--shop", default="demo", show_default=True,
+              type=click.Choice(["tiny", "demo", "bench", "excel-limit"]), help="Which reference shop to build.")
+def demo(folder: Path, shop: str) -> None:
+    """Build a realistic demo shop in FOLDER and recalculate it.
+
+    Example: jit-workbook demo demo/
+    """
+    from .demo import write_shop
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = write_shop(shop, folder / "JIT_Inventory.xlsx")
+    book = FileBook(path)
+    with _progress(path, False) as step:
+        result = actions.recalculate(book, progress=step)
+    click.echo(result.summary)
+    click.echo(f"Open {path} and look at the Reorder sheet.")
+
+
+@contextmanager
+def _progress(path: Path, quiet: bool):
+    """A progress bar for big workbooks (on a terminal); silent otherwise."""
+    from tqdm import tqdm
+
+    big = path.exists() and path.stat().st_size > PROGRESS_BYTES
+    steps = 4
+    with tqdm(total=steps, disable=quiet or not big or None, leave=False, file=sys.stderr,
+              bar_format="{desc:<55}{bar:20}| {elapsed}") as bar:
+        def step(message: str) -> None:
+            bar.set_description_str(message)
+            bar.update(1)
+
+        yield step
+        bar.update(steps - bar.n)
+
+
+def main() -> None:
+    cli(prog_name="jit-workbook")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Read a workbook file's sheets as grids, fast, without changing a byte of it.
+
+python-calamine (Rust) reads cell values — for formulas their cached results, as
+Excel last calculated them — about ten times faster than openpyxl. It shows Excel
+error values (``#N/A``) as empty cells, so those are looked up in the sheet's XML
+(only for sheets that contain any).
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import python_calamine
+
+from .. import contract as K
+from ..errors import MissingSheetError, WorkbookError
+from .parse import Grid
+from .xlsx_parts import error_cells, sheet_parts
+
+
+def check_readable(path: Path) -> None:
+    """Raise WorkbookError with a plain message if ``path`` is not a workbook we can read."""
+    if not path.exists():
+        raise WorkbookError(f"{path}: no such file. Check the name, or create one with: jit-workbook new {path}")
+    if path.is_dir():
+        raise WorkbookError(f"{path} is a folder, not a workbook (.xlsx)")
+    if not zipfile.is_zipfile(path):
+        raise WorkbookError(
+            f"{path} is not an Excel workbook (.xlsx). Save it from Excel or LibreOffice as "
+            "'Excel Workbook (.xlsx)' and try again")
+
+
+def check_writable(path: Path) -> None:
+    """Raise WorkbookError if saving over ``path`` would fail or fight with Excel.
+
+    Excel keeps a lock file ``~$Name.xlsx`` beside a workbook it has open; writing
+    the file underneath it would lose whichever copy saves last.
+    """
+    lock = path.with_name("~$" + path.name)
+    if lock.exists():
+        raise WorkbookError(
+            f"{path.name} is open in Excel (found {lock.name} beside it). Close it in Excel, then run again "
+            "— or use the Recalculate button inside Excel")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise WorkbookError(f"{path} is read-only. Make it writable, or write elsewhere with --output")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not os.access(folder, os.W_OK):
+        raise WorkbookError(f"cannot write in the folder {folder}. Choose another with --output")
+
+
+def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozenset()) -> dict[str, Grid]:
+    """One :class:`Grid` per sheet name (each sheet read once).
+
+    optional: sheets that may be absent (left out of the result).
+    Raises MissingSheetError naming every required sheet that is missing.
+    """
+    check_readable(path)
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise WorkbookError(f"{path} cannot be read as a workbook ({exc}); is it damaged or password-protected?")
+    present = set(book.sheet_names)
+    missing = [n for n in names if n not in present and n not in optional]
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        listed = ", ".join(f"'{m}'" for m in missing)
+        raise MissingSheetError(
+            f"{path.name}: sheet{plural} {listed} not found. "
+            + ("Output sheets can be added back with: jit-workbook upgrade " + str(path)
+               if all(K.sheet(m).role == "output" for m in missing if m in K.SHEETS_BY_NAME)
+               else "Sheet names must be exactly as in the template (jit-workbook new makes a fresh one)."))
+    with zipfile.ZipFile(path) as zf:
+        parts = sheet_parts(zf)
+        grids = {}
+        for name in names:
+            if name not in present:
+                continue
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            grids[name] = Grid(rows, error_cells(zf, parts[name]) if name in parts else {})
+    return grids

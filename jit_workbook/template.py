@@ -1,0 +1,119 @@
+"""Build ``JIT_Inventory.xlsx`` from the sheet contract.
+
+Every sheet is an Excel Table with a frozen, styled header row, column widths, number
+formats on a styled first data row (Excel copies them down as rows are added) and
+drop-downs where a column takes fixed values. Input sheets have blue headers; output
+sheets green ones, with the owner-editable columns shaded yellow.
+
+The build is byte-for-byte deterministic (fixed timestamps), so a test can check the
+committed template is exactly what this code makes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from . import contract as K
+from .settings import Settings
+
+FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+INPUT_FILL = PatternFill("solid", fgColor="305496")
+OUTPUT_FILL = PatternFill("solid", fgColor="548235")
+EDITABLE_FILL = PatternFill("solid", fgColor="FFF2CC")
+TABLE_STYLE = {"input": "TableStyleLight9", "output": "TableStyleLight11"}
+LAST_ROW = 1048576
+
+
+def build_template(path: Path | None = None, settings: dict[str, Any] | None = None) -> bytes:
+    """The template workbook as bytes (and written to ``path`` when given).
+
+    settings: Settings sheet values by label (``{"As Of Date": date(2026, 3, 1)}``)
+        to pre-fill instead of the defaults; used by the demo shop.
+    """
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in K.ALL_SHEETS:
+        ws = wb.create_sheet(sheet.name)
+        rows = _settings_rows(settings or {}) if sheet is K.SETTINGS else []
+        _lay_out(ws, sheet, rows)
+    wb.active = 0
+    wb.properties.creator = "jit-workbook"
+    wb.properties.created = FIXED_TIME
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = _deterministic(buf.getvalue())
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
+
+
+def _settings_rows(values: dict[str, Any]) -> list[list[Any]]:
+    return [[label, values.get(label, default), notes] for label, default, notes in Settings.rows()]
+
+
+def _lay_out(ws, sheet: K.Sheet, rows: list[list[Any]]) -> None:
+    ws.sheet_properties.tabColor = sheet.tab_color
+    fill = INPUT_FILL if sheet.role == "input" else OUTPUT_FILL
+    for j, col in enumerate(sheet.columns, start=1):
+        cell = ws.cell(row=1, column=j, value=col.name)
+        cell.font, cell.fill = HEADER_FONT, fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[K.column_letter(j)].width = col.width
+    body = rows or [[None] * len(sheet.columns)]
+    for i, values in enumerate(body, start=2):
+        for j, (col, value) in enumerate(zip(sheet.columns, values), start=1):
+            cell = ws.cell(row=i, column=j, value=value)
+            cell.number_format = _format_for(sheet, col, values)
+            if col.editable:
+                cell.fill = EDITABLE_FILL
+    ws.row_dimensions[1].height = 30
+    ws.freeze_panes = "A2"
+    last = K.column_letter(len(sheet.columns))
+    table = Table(displayName=sheet.table, ref=f"A1:{last}{1 + len(body)}")
+    table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE[sheet.role], showRowStripes=True)
+    ws.add_table(table)
+    for j, col in enumerate(sheet.columns, start=1):
+        if col.choices and (sheet.role == "input" or col.editable):
+            dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True,
+                                showErrorMessage=True, errorTitle=col.name,
+                                error=f"Choose one of: {', '.join(col.choices)}")
+            letter = K.column_letter(j)
+            dv.add(f"{letter}2:{letter}{LAST_ROW}")
+            ws.add_data_validation(dv)
+
+
+def _format_for(sheet: K.Sheet, col: K.Column, values: list[Any]) -> str:
+    if sheet is K.SETTINGS and col.field == "value":
+        if isinstance(values[1], (dt.date, dt.datetime)) or values[0] == "As Of Date":
+            return K.FMT_DATE
+        if str(values[0]).startswith("Service Level"):
+            return K.FMT_PERCENT
+    return col.number_format
+
+
+def _deterministic(data: bytes) -> bytes:
+    """Same bytes on every build: fixed zip timestamps and document dates."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, body)
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            dst.writestr(fixed, body)
+    return out.getvalue()

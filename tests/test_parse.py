@@ -1,0 +1,164 @@
+"""Parsing raw grids: typed values, and a plain-English problem naming the cell for each bad one."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jit_workbook import contract as K
+from jit_workbook.errors import MissingColumnError
+from jit_workbook.io.parse import Grid, parse_inputs, parse_settings, parse_sheet
+
+
+def stock_row(sku="S1", supplier="Acme", on_hand=10, **kw):
+    row = dict(sku=sku, description="Thing", supplier=supplier, barcode="", category="", on_hand=on_hand,
+               on_order=0, unit_cost=2.0, unit_price=4.0, lead_time_days=None, lead_time_std_days=None,
+               moq=None, case_pack=None, service_level=None, consignment="", status="")
+    row.update(kw)
+    return [row[f] for f in K.STOCK.fields]
+
+
+def shop(stock_rows, sales_rows, settings_rows=(), supplier_rows=(("Acme", "", "a@x.example", 5, 1, 0, ""),),
+         errors=None):
+    return {
+        "Settings": Grid([K.SETTINGS.names, *[[k, v, ""] for k, v in settings_rows]]),
+        "Suppliers": Grid([K.SUPPLIERS.names, *map(list, supplier_rows)]),
+        "Stock": Grid([K.STOCK.names, *stock_rows], errors.get("Stock", {}) if errors else {}),
+        "Sales": Grid([K.SALES.names, *sales_rows], errors.get("Sales", {}) if errors else {}),
+    }
+
+
+def problems(issues):
+    return [str(i) for i in issues]
+
+
+@pytest.mark.parametrize("value, exp", [
+    (3, 3.0), (2.5, 2.5), ("4", 4.0), (" 7 ", 7.0), (-2, -2.0),
+])
+def test_sales_quantity_numbers(value, exp):
+    got = parse_inputs(shop([stock_row()], [[dt.date(2026, 1, 5), "S1", value, None]]))
+    assert got.sales["quantity"].tolist() == [exp]
+    assert got.issues == []
+
+
+@pytest.mark.parametrize("value, exp_problem", [
+    ("abc", 'Sales!C2: quantity "abc" is not a number; sale skipped'),
+    (True, 'Sales!C2: quantity "True" is not a number; sale skipped'),
+    ("1,200", 'Sales!C2: quantity "1,200" is not a number; sale skipped'),
+    (None, "Sales!C2: quantity is blank; sale skipped"),
+])
+def test_bad_sales_quantity_is_reported_and_skipped(value, exp_problem):
+    got = parse_inputs(shop([stock_row()], [[dt.date(2026, 1, 5), "S1", value, None],
+                                            [dt.date(2026, 1, 6), "S1", 1, None]]))
+    assert problems(got.issues) == [exp_problem]
+    assert got.sales["row"].tolist() == [3]  # the good row is still read
+
+
+@pytest.mark.parametrize("value, exp", [
+    (dt.date(2026, 3, 1), "2026-03-01"),
+    (dt.datetime(2026, 3, 1, 15, 30), "2026-03-01"),
+    (46082.0, "2026-03-01"),  # an Excel serial number in an unformatted cell
+    ("2026-03-01", "2026-03-01"),
+])
+def test_dates(value, exp):
+    got = parse_inputs(shop([stock_row()], [[value, "S1", 1, None]]))
+    assert got.sales["date"].dt.strftime("%Y-%m-%d").tolist() == [exp]
+
+
+def test_date_that_is_not_a_date():
+    got = parse_inputs(shop([stock_row()], [["31/02/2026", "S1", 1, None]]))
+    assert problems(got.issues) == [
+        'Sales!A2: date "31/02/2026" is not a date (type a date, or YYYY-MM-DD); sale skipped']
+    assert got.sales.empty
+
+
+def test_excel_error_values_are_reported_with_their_text():
+    got = parse_inputs(shop([stock_row()], [[dt.date(2026, 1, 5), "S1", None, None]],
+                            errors={"Sales": {(2, 3): "#N/A"}}))
+    assert problems(got.issues) == ["Sales!C2: Quantity is the error value #N/A; sale skipped"]
+
+
+def test_unknown_sku_in_sales():
+    got = parse_inputs(shop([stock_row()], [[dt.date(2026, 1, 5), "NOPE", 1, None]]))
+    assert problems(got.issues) == ['Sales!B2: SKU "NOPE" is not on the Stock sheet; sale skipped']
+    assert got.issues[0].sku == "NOPE"
+
+
+def test_numeric_sku_matches_text_sku():
+    got = parse_inputs(shop([stock_row(sku=1001.0)], [[dt.date(2026, 1, 5), "1001", 1, None]]))
+    assert got.stock["sku"].tolist() == ["1001"] and got.sales["sku"].tolist() == ["1001"]
+
+
+def test_duplicate_sku_in_stock_keeps_the_first():
+    got = parse_inputs(shop([stock_row(on_hand=1), stock_row(on_hand=2)], []))
+    assert got.stock["on_hand"].tolist() == [1.0]
+    assert problems(got.issues) == ['Stock!A3: SKU "S1" is a duplicate of row 2; this row is skipped']
+
+
+def test_negative_and_text_on_hand_mark_check_data():
+    got = parse_inputs(shop([stock_row("S1", on_hand=-3), stock_row("S2", on_hand="lots")], []))
+    assert got.stock["check_data"].tolist() == ["On Hand at Stock!F2 needs a valid number.",
+                                                "On Hand at Stock!F3 needs a valid number."]
+    assert problems(got.issues) == ['Stock!F2: on hand "-3" is negative; the SKU is marked CHECK DATA',
+                                    'Stock!F3: on hand "lots" is not a number; the SKU is marked CHECK DATA']
+
+
+def test_supplier_missing_from_suppliers_sheet():
+    got = parse_inputs(shop([stock_row(supplier="Ghost Ltd"), stock_row("S2", supplier="ACME")], []))
+    assert problems(got.issues) == [
+        'Stock!C2: supplier "Ghost Ltd" is not on the Suppliers sheet; add it there so its lead time and '
+        "email can be used"]
+    assert got.stock["supplier"].tolist() == ["Ghost Ltd", "Acme"]  # case-insensitive match, canonical name
+
+
+def test_blank_rows_between_data_are_reported_once_trailing_ones_are_not():
+    blank = [None] * 4
+    got = parse_inputs(shop([stock_row()], [[dt.date(2026, 1, 5), "S1", 1, None], blank, blank,
+                                            [dt.date(2026, 1, 6), "S1", 2, None], blank]))
+    assert problems(got.issues) == ["Sales!A3:A4: rows 3-4 are blank; skipped (rows below it were still read)"]
+    assert got.sales["quantity"].tolist() == [1.0, 2.0]
+
+
+def test_choices_are_case_insensitive_and_yes_no_accepts_common_words():
+    got = parse_inputs(shop([stock_row("S1", consignment="yes", status="discontinued"),
+                             stock_row("S2", consignment="N", status=""),
+                             stock_row("S3", consignment="maybe", status="gone")], []))
+    assert got.stock["consignment"].tolist() == [True, False, False]
+    assert got.stock["status"].tolist() == ["Discontinued", "Active", "Active"]
+    assert problems(got.issues) == [
+        'Stock!O4: consignment "maybe" is not one of Yes, No; read as blank',
+        'Stock!P4: status "gone" is not one of Active, Discontinued, Do Not Reorder; read as blank']
+
+
+def test_missing_required_column_names_it():
+    grids = shop([stock_row()], [])
+    grids["Sales"] = Grid([["Date", "SKU", "Qty"]])
+    with pytest.raises(MissingColumnError, match="Sales: column 'Quantity' is missing"):
+        parse_inputs(grids)
+
+
+def test_missing_optional_column_reads_blank_and_headers_match_loosely():
+    grids = shop([], [])
+    grids["Sales"] = Grid([["date", " SKU ", "QUANTITY"], [dt.date(2026, 1, 5), "S1", 2]])
+    grids["Stock"] = Grid([K.STOCK.names, stock_row()])
+    got = parse_inputs(grids)
+    assert got.sales["quantity"].tolist() == [2.0]
+    assert np.isnan(got.sales["unit_price"].iloc[0])
+
+
+def test_settings_values_and_bad_setting_falls_back_to_default():
+    settings, issues = parse_settings(Grid([K.SETTINGS.names, ["Service Level", 95, ""],
+                                            ["As Of Date", dt.datetime(2026, 3, 1), ""],
+                                            ["Review Period Days", 0, ""], ["Something Else", "x", ""]]))
+    assert settings.service_level == 0.95 and settings.as_of_date == dt.date(2026, 3, 1)
+    assert settings.review_period_days == 0
+    assert [i.cell for i in issues] == ["B2"] and "Service Level 95" in issues[0].problem
+
+
+def test_parse_sheet_is_vectorised_on_a_big_sheet():
+    n = 200_000
+    rows = [K.SALES.names] + [[46000.0 + (i % 300), f"S{i % 50}", float(i % 7), None] for i in range(n)]
+    got = parse_sheet(K.SALES, Grid(rows))
+    assert len(got.frame) == n and got.issues == []
+    assert got.frame["date"].min() == pd.Timestamp("1899-12-30") + pd.Timedelta(days=46000)
