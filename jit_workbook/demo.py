@@ -101,6 +101,8 @@ def make_shop(name: str) -> dict[str, pd.DataFrame]:
         {s: i for i, s in enumerate(skus)}).to_numpy()], np.nan)
 
     on_hand = np.round(daily_rate * rng.uniform(2, 60, n))
+    slow = pattern == "slow"  # slow sellers are where over-buying hides: months or years of cover
+    on_hand[slow] = np.round(daily_rate[slow] * rng.uniform(20, 900, slow.sum())) + 1
     on_hand[pattern == "dead"] = np.round(rng.uniform(5, 80, (pattern == "dead").sum()))
     on_hand[pattern == "fabric"] = np.round(rng.uniform(5, 120, (pattern == "fabric").sum()) * 2) / 2
     on_order = np.where(rng.random(n) < 0.08, np.round(daily_rate * 14), 0.0)
@@ -129,9 +131,9 @@ def _sales(spec: ShopSpec, rng: np.random.Generator, pattern: np.ndarray, rate: 
     n, days = len(pattern), spec.days
     t = np.arange(days)
     calendar = pd.DatetimeIndex(pd.Timestamp(spec.as_of) - pd.to_timedelta(days - 1 - t, unit="D"))
-    doy = calendar.dayofyear.to_numpy()
+    doy = calendar.day_of_year.to_numpy()
     lam = np.repeat(rate[:, None], days, axis=1)
-    lam *= 1 + 0.35 * np.isin(calendar.dayofweek.to_numpy(), [4, 5])  # busier Fridays and Saturdays
+    lam *= 1 + 0.35 * np.isin(calendar.day_of_week.to_numpy(), [4, 5])  # busier Fridays and Saturdays
     seasonal = pattern == "seasonal"
     peak = rng.choice([15, 196, 340], size=seasonal.sum())  # winter, summer, Christmas lines
     lam[seasonal] *= np.clip(1 + 1.6 * np.cos(2 * np.pi * (doy[None, :] - peak[:, None]) / 365), 0.02, None)

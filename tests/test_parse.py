@@ -162,3 +162,9 @@ def test_parse_sheet_is_vectorised_on_a_big_sheet():
     got = parse_sheet(K.SALES, Grid(rows))
     assert len(got.frame) == n and got.issues == []
     assert got.frame["date"].min() == pd.Timestamp("1899-12-30") + pd.Timedelta(days=46000)
+
+
+def test_error_values_shown_as_text_are_errors_too():
+    # The live Excel reader gets errors as their text (xlwings err_to_str=True).
+    got = parse_inputs(shop([stock_row()], [[dt.date(2026, 1, 5), "S1", "#DIV/0!", None]]))
+    assert problems(got.issues) == ["Sales!C2: Quantity is the error value #DIV/0!; sale skipped"]

@@ -26,6 +26,8 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Stock columns whose bad value makes the SKU's plan impossible to trust (CHECK DATA);
 # a bad value elsewhere is reported and read as blank.
 STOCK_CRITICAL = ("on_hand", "on_order", "lead_time_days", "lead_time_std_days", "moq", "case_pack")
+EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                "#SPILL!", "#CONNECT!", "#BLOCKED!", "#UNKNOWN!", "#FIELD!", "#CALC!")
 TRUE_WORDS = {"yes", "y", "true", "1", "1.0"}
 FALSE_WORDS = {"no", "n", "false", "0", "0.0"}
 
@@ -70,7 +72,7 @@ def _is_blank(s: pd.Series) -> pd.Series:
 
 
 def _quote(v: Any) -> str:
-    text = str(v)
+    text = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
     if len(text) > 40:
         text = text[:37] + "..."
     return f'"{text}"'
@@ -186,11 +188,13 @@ def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None) 
         idx = cols[col.field]
         s = raw[idx]
         errs = errors_by_col.get(idx, {})
-        if errs:
-            err = pd.Series(errs).reindex(raw.index)
+        err = pd.Series(errs, dtype=object).reindex(raw.index) if errs else pd.Series(
+            np.nan, index=raw.index, dtype=object)
+        inline = s.isin(EXCEL_ERRORS)  # readers that show errors as their text (xlwings err_to_str)
+        if inline.any():
+            err = err.where(~inline, s)
+        if err.notna().any():
             s = s.where(err.isna(), None)
-        else:
-            err = pd.Series(np.nan, index=raw.index, dtype=object)
         blank = _is_blank(s)
         blank_all &= blank & err.isna()
         typed, invalid = _convert(col, s, blank)  # error cells were blanked above: reported once, below

@@ -43,7 +43,9 @@ def check_writable(path: Path) -> None:
         raise WorkbookError(
             f"{path.name} is open in Excel (found {lock.name} beside it). Close it in Excel, then run again "
             "— or use the Recalculate button inside Excel")
-    if path.exists() and not os.access(path, os.W_OK):
+    # The write bits, not only os.access: an administrator can write anywhere, but a file
+    # the owner marked read-only is a request to leave it alone.
+    if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
         raise WorkbookError(f"{path} is read-only. Make it writable, or write elsewhere with --output")
     folder = path.parent if str(path.parent) else Path(".")
     if not os.access(folder, os.W_OK):

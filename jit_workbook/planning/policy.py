@@ -75,12 +75,12 @@ def z_for_service_level(service_level: Any) -> Any:
     ValueError
         If a service level is not strictly between 0 and 1.
 
-    Source: Silver, Pyke & Thomas (2017), §6.7 (specifying the safety factor from a
-    cycle service level P1: p_u≥(k) = 1 − P1, so z = Φ⁻¹(P1)).
+    Source: Silver, Pyke & Thomas (2017), ch. 6 (the safety factor for a specified
+    cycle service level P1: Pr(no stock-out per cycle) = Φ(k) = P1, so z = k = Φ⁻¹(P1)).
 
     >>> round(z_for_service_level(0.95), 6)
     1.644854
-    >>> [round(z, 4) for z in z_for_service_level([0.9, 0.98, 0.9])]
+    >>> z_for_service_level([0.9, 0.98, 0.9]).round(4).tolist()
     [1.2816, 2.0537, 1.2816]
     """
     p = np.asarray(service_level, dtype=float)
@@ -123,12 +123,16 @@ def safety_stock(z: Any, d: Any, sd: Any, lead: Any, lead_std: Any = 0.0, review
     ValueError
         If d, sd, lead, lead_std or review is negative.
 
-    Source: Silver, Pyke & Thomas (2017), §6.9 (the (R, S) system protects over R + L)
-    and §6.10.2 (random lead times: σ² = E(L)·σd² + d²·σL², here with L + R in place of L);
-    Axsäter, "Inventory Control", 3rd ed. (2015), §5.3.
+    Source: Silver, Pyke & Thomas (2017), ch. 6 (a periodic-review system must protect
+    over R + L; with a random lead time the variance of demand over it is
+    E(L)·σd² + d²·σL², here with L + R in place of L); Axsäter, "Inventory Control",
+    2nd ed. (2006), ch. 5 (reorder points; stochastic lead times).
+
+    z = 1.644854 (95%), d = 2, σd = 1.5, L = 7, σL = 2, R = 7:
+    SS = 1.644854 · √(14 · 2.25 + 4 · 4) = 1.644854 · √47.5 = 11.3364
 
     >>> round(safety_stock(z=1.644854, d=2.0, sd=1.5, lead=7, lead_std=2, review=7), 4)
-    9.5094
+    11.3364
     """
     a = _arrays(d=d, sd=sd, lead=lead, lead_std=lead_std, review=review)
     z_arr = np.asarray(z, dtype=float)
@@ -162,11 +166,11 @@ def reorder_point(d: Any, lead: Any, review: Any, safety: Any) -> Any:
     ValueError
         If d, lead or review is negative.
 
-    Source: Silver, Pyke & Thomas (2017), §6.9, eq. (6.24): the order-up-to level of an
-    (R, S) system, S = x̂_{R+L} + k·σ_{R+L}, used here as the trigger level.
+    Source: Silver, Pyke & Thomas (2017), ch. 6: the order-up-to level of the (R, S)
+    system, S = x̂_{R+L} + k·σ_{R+L}, used here as the level that triggers an order.
 
-    >>> round(reorder_point(d=2.0, lead=7, review=7, safety=9.5094), 4)
-    37.5094
+    >>> round(reorder_point(d=2.0, lead=7, review=7, safety=11.3364), 4)
+    39.3364
     """
     a = _arrays(d=d, lead=lead, review=review)
     rop = a["d"] * (a["lead"] + a["review"]) + np.asarray(safety, dtype=float)
@@ -197,11 +201,11 @@ def order_up_to(reorder_point: Any, d: Any, review: Any) -> Any:
     ValueError
         If d or review is negative.
 
-    Source: Silver, Pyke & Thomas (2017), §6.8 (the (R, s, S) system, S − s set to the
-    demand of one review interval as in the (s, Q) choice Q = d·R).
+    Source: Silver, Pyke & Thomas (2017), ch. 6 (the (R, s, S) system; here S − s is
+    one review period of demand, d·R).
 
-    >>> round(order_up_to(reorder_point=37.5094, d=2.0, review=7), 4)
-    51.5094
+    >>> round(order_up_to(reorder_point=39.3364, d=2.0, review=7), 4)
+    53.3364
     """
     a = _arrays(d=d, review=review)
     return _like(np.asarray(reorder_point, dtype=float) + a["d"] * a["review"], reorder_point, d, review)
@@ -217,7 +221,9 @@ def order_qty_parts(need: Any, moq: Any = np.nan, case_pack: Any = np.nan) -> tu
 
     Returns ``(qty, cases, raised)`` as arrays: the integer order quantity, the number
     of case packs in it (0 where there is no case pack), and whether the minimum
-    order quantity raised it.
+    order quantity raised it. Parameters as for :func:`round_order_qty`.
+
+    Source: as :func:`round_order_qty`.
 
     >>> [a.tolist() for a in order_qty_parts([10, 30], moq=20, case_pack=12)]
     [[24, 36], [2, 3], [True, False]]
@@ -258,8 +264,9 @@ def round_order_qty(need: Any, moq: Any = np.nan, case_pack: Any = np.nan) -> An
     int or array of int64
         Order quantity in whole units.
 
-    Source: Silver, Pyke & Thomas (2017), §6.9 (order up to S, in the supplier's
-    pack sizes); Axsäter (2015), §4.2 (batch ordering in multiples of a pack size).
+    Source: Silver, Pyke & Thomas (2017), ch. 6 (order up to S); the quantity is then
+    rounded to what the supplier sells, as in Axsäter (2006), ch. 5 (batch ordering:
+    orders in multiples of a batch size).
 
     >>> round_order_qty(13.2, case_pack=12)
     24

@@ -1,0 +1,848 @@
+"""The output-part patcher: write the tool's sheets into an .xlsx without re-saving it.
+
+Re-saving the owner's workbook through openpyxl would drop cached formula results,
+charts, images, sparklines and more. Instead :func:`patch_sheets` rewrites only
+
+- the worksheet part of each output sheet (its data rows, from row 2 down, and its
+  ``<dimension>``; row 1 and every other element are kept byte for byte),
+- the table part of that sheet (``ref`` and ``autoFilter ref`` resized),
+- the workbook part (``<calcPr fullCalcOnLoad="1"/>`` so Excel recalculates formulas
+  that refer to our sheets), and
+- ``xl/calcChain.xml`` when it lists cells of a patched sheet (those entries go; the
+  part, its relationship and its content type go too when nothing is left),
+
+and copies every other zip entry unchanged: same name, same order, same bytes, same
+compression. Strings are written as inline strings, so ``sharedStrings.xml`` is never
+touched. Cell styles come from the sheet's own formatted row 2, so number formats set in
+the template (or by the owner) carry over to every written row.
+
+Example::
+
+    patch_sheets(Path("JIT_Inventory.xlsx"), Path("JIT_Inventory.xlsx"),
+                 {"Reorder": reorder_frame, "Data Issues": issues_frame})
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import struct
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from jit_workbook import contract
+from jit_workbook.errors import MissingSheetError, WorkbookError
+from jit_workbook.io.xlsx_parts import (
+    REL_CALC_CHAIN,
+    tag_attrs,
+    existing_name,
+    read_rels,
+    rels_part,
+    split_ref,
+    table_parts,
+    workbook_part,
+    workbook_sheets,
+)
+
+MAX_ROWS = 1_048_576  # Excel's last row
+MAX_TEXT = 32_767  # Excel's longest cell text, in characters
+
+TEXT_KINDS = frozenset({"text", "choice"})
+NUMBER_KINDS = frozenset({"number", "integer", "money", "percent"})
+DATE_KINDS = frozenset({"date"})
+
+# Workbook children that come after <calcPr> in the schema (CT_Workbook sequence).
+_AFTER_CALC_PR = (
+    b"oleSize|customWorkbookViews|pivotCaches|smartTagPr|smartTagTypes|webPublishing"
+    b"|fileRecoveryPr|webPublishObjects|extLst"
+)
+
+
+# ---------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------
+def patch_sheets(
+    src: Path,
+    dst: Path,
+    sheets: Mapping[str, pd.DataFrame],
+    *,
+    contract_sheets: Mapping[str, contract.Sheet] | None = None,
+) -> None:
+    """Replace the data rows of worksheets and save the result to ``dst`` atomically.
+
+    src: the workbook to read (never modified, even when ``dst`` is the same file).
+    dst: where to write; written through a temp file in its folder and ``os.replace``,
+        so it is either the old file or the complete new one, never half written.
+    sheets: sheet name -> DataFrame whose columns include the sheet's contract
+        ``fields``; row ``i`` (zero-based) of the frame becomes sheet row ``i + 2``.
+        Extra columns are ignored; the index is ignored.
+    contract_sheets: sheet name -> contract ``Sheet`` to use instead of
+        ``contract.sheet(name)`` (tests and the template builder use their own).
+
+    Raises MissingSheetError when a sheet is not in the workbook, WorkbookError when
+    the file is not a usable .xlsx, ValueError when a frame does not fit its contract
+    (missing column, text in a number column, more rows than Excel has). Nothing is
+    written in any of those cases.
+    """
+    src, dst = Path(src), Path(dst)
+    try:
+        package = src.read_bytes()  # one snapshot; also frees src for os.replace on Windows
+    except FileNotFoundError as exc:
+        raise WorkbookError(f"The workbook {src} does not exist. Check the file name and folder.") from exc
+    try:
+        zin = zipfile.ZipFile(io.BytesIO(package))
+    except zipfile.BadZipFile as exc:
+        raise WorkbookError(
+            f"{src.name} is not an Excel workbook (.xlsx). Open it in Excel and save it as "
+            "'Excel Workbook (*.xlsx)'."
+        ) from exc
+    with zin:
+        replaced, removed = plan_patch(zin, sheets, contract_sheets=contract_sheets, book_name=src.name)
+        atomic_replace(
+            dst, lambda out: copy_package(zin, out, replaced=replaced, removed=removed, package=package)
+        )
+
+
+def plan_patch(
+    zin: zipfile.ZipFile,
+    sheets: Mapping[str, pd.DataFrame],
+    *,
+    contract_sheets: Mapping[str, contract.Sheet] | None = None,
+    book_name: str = "The workbook",
+) -> tuple[dict[str, bytes], set[str]]:
+    """The new bytes of every part that changes, and the parts to drop; writes nothing.
+
+    book_name: how error messages name the workbook (its file name).
+    Returns ``(replaced, removed)``: part name -> new bytes, and part names to leave out.
+    Raises like :func:`patch_sheets`.
+    """
+    wb_part = workbook_part(zin)
+    listed = workbook_sheets(zin)
+    found: dict[str, tuple[str, str, int]] = {}  # name -> (part, sheetId, tab position)
+    missing = []
+    for name in sheets:
+        hit = _find_sheet(listed, name)
+        if hit is None:
+            missing.append(name)
+        else:
+            found[name] = hit
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        names = ", ".join(f"'{n}'" for n in missing)
+        raise MissingSheetError(
+            f"{book_name}: sheet{plural} {names} not found, so the results have nowhere to go. "
+            "Undo the rename, or copy the sheet back from a fresh template (jit-workbook new), "
+            "then run again. Nothing was written."
+        )
+
+    wb_xml = zin.read(wb_part)
+    date1904 = bool(re.search(rb"<(?:[\w.-]+:)?workbookPr\b[^>]*\bdate1904\s*=\s*[\"'](?:1|true)[\"']", wb_xml))
+    replaced: dict[str, bytes] = {}
+    for name, frame in sheets.items():
+        spec = (contract_sheets or {}).get(name) or _contract_sheet(name)
+        part = found[name][0]
+        new_xml, last_row = patch_worksheet(zin.read(part), frame, spec, date1904=date1904)
+        replaced[part] = new_xml
+        for table in table_parts(zin, part):
+            new_table = resize_table(zin.read(table), last_row, table_name=table, sheet_name=name)
+            if new_table is not None:
+                replaced[table] = new_table
+
+    removed: set[str] = set()
+    if sheets:
+        replaced[wb_part] = set_full_calc_on_load(wb_xml)
+        sheet_ids = {found[n][1] for n in sheets} | {str(found[n][2]) for n in sheets}
+        _drop_calc_chain_cells(zin, wb_part, sheet_ids, replaced, removed)
+    return replaced, removed
+
+
+def atomic_replace(dst: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write a file all-or-nothing: ``write(f)`` into a temp file next to ``dst``, then swap.
+
+    The temp file is flushed and fsynced before ``os.replace``, so after a crash ``dst``
+    is the old file or the new one, never a mix. On any exception (in ``write`` or
+    after) the temp file is removed, ``dst`` is untouched, and the exception propagates.
+    A symlinked ``dst`` is written through the link; an existing file's permission
+    bits are kept.
+    """
+    dst = Path(os.path.realpath(dst))
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        _copy_mode(dst, tmp)
+        os.replace(tmp, dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(dst.parent)
+
+
+def copy_package(
+    zin: zipfile.ZipFile,
+    out: BinaryIO,
+    *,
+    replaced: Mapping[str, bytes] | None = None,
+    removed: set[str] | frozenset[str] = frozenset(),
+    package: bytes | None = None,
+) -> None:
+    """Write ``zin`` to ``out`` entry by entry: same names, order, compression and dates.
+
+    Entries named in ``replaced`` get the new bytes; entries in ``removed`` are left out;
+    every other entry is copied with its uncompressed bytes unchanged. When ``package``
+    (the bytes ``zin`` reads) is given, untouched entries are copied still compressed,
+    which saves recompressing a large Sales sheet on every run.
+    """
+    replaced = replaced or {}
+    with zipfile.ZipFile(out, "w") as zout:
+        zout.comment = zin.comment
+        raw_ok = package is not None and all(hasattr(zout, a) for a in ("fp", "start_dir", "filelist", "NameToInfo"))
+        for info in zin.infolist():
+            if info.filename in removed:
+                continue
+            data = replaced.get(info.filename)
+            if data is None and raw_ok:
+                raw = _raw_entry(package, info)
+                if raw is not None:
+                    _write_raw(zout, info, raw)
+                    continue
+            if data is None:
+                data = zin.read(info)
+            zout.writestr(_clone_info(info), data)
+
+
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zip local file header, APPNOTE 4.3.7
+
+
+def _raw_entry(package: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """The still-compressed bytes of an entry, or None when it cannot be copied raw."""
+    if info.flag_bits & 0x1:  # encrypted: never in an .xlsx, but do not guess
+        return None
+    start = info.header_offset
+    header = package[start : start + _LOCAL_HEADER.size]
+    if len(header) < _LOCAL_HEADER.size:
+        return None
+    fields = _LOCAL_HEADER.unpack(header)
+    if fields[0] != b"PK\x03\x04":
+        return None
+    data_at = start + _LOCAL_HEADER.size + fields[10] + fields[11]
+    stored_name = package[start + _LOCAL_HEADER.size : start + _LOCAL_HEADER.size + fields[10]]
+    if stored_name not in (info.orig_filename.encode("utf-8"), info.orig_filename.encode("cp437", "replace")):
+        return None
+    raw = package[data_at : data_at + info.compress_size]
+    return raw if len(raw) == info.compress_size else None
+
+
+def _write_raw(zout: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> None:
+    """Append an already-compressed entry to ``zout``.
+
+    zipfile has no public call for this; it mirrors what ``ZipFile.writestr`` does
+    after compressing (local header, data, then the entry is listed for the central
+    directory that ``close()`` writes). Sizes and CRC go in the local header, so the
+    data-descriptor flag of the source entry is dropped.
+    """
+    clone = _clone_info(info)
+    clone.CRC = info.CRC
+    clone.compress_size = info.compress_size
+    clone.file_size = info.file_size
+    clone.flag_bits = info.flag_bits & ~0x08
+    zip64 = clone.file_size > zipfile.ZIP64_LIMIT or clone.compress_size > zipfile.ZIP64_LIMIT
+    zout.fp.seek(zout.start_dir)
+    clone.header_offset = zout.fp.tell()
+    zout.fp.write(clone.FileHeader(zip64))
+    zout.fp.write(raw)
+    zout.start_dir = zout.fp.tell()
+    zout.filelist.append(clone)
+    zout.NameToInfo[clone.filename] = clone
+
+
+# ---------------------------------------------------------------------------------
+# Worksheet
+# ---------------------------------------------------------------------------------
+_SHEET_DATA = re.compile(rb"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
+_DIMENSION = re.compile(rb"(<(?:[\w.-]+:)?dimension\b[^>]*?\bref\s*=\s*)([\"'])[^\"']*\2")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What a worksheet tells us before its rows are replaced."""
+
+    header: bytes  # row 1 element, verbatim (b"" when the sheet has no row 1)
+    header_last_col: int  # last column used in row 1 (0 when none)
+    styles: dict[int, str]  # one-based column -> style index for the data cells
+
+
+def patch_worksheet(
+    xml: bytes, frame: pd.DataFrame, spec: contract.Sheet, *, date1904: bool = False
+) -> tuple[bytes, int]:
+    """A worksheet part with rows 2+ replaced by ``frame``; returns ``(xml, last_row)``.
+
+    last_row: the last row written, one-based: ``max(2, len(frame) + 1)`` (an empty
+    frame keeps one empty, styled row 2 so the table keeps a data row).
+    Row 1 and every element outside ``<sheetData>`` are kept byte for byte, except the
+    ``<dimension ref>``, which is set to the written range.
+    """
+    if xml[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise WorkbookError(
+            f"The {spec.name} sheet is saved in UTF-16, which this tool cannot update. "
+            "Open the workbook in Excel, save it, and run again."
+        )
+    fields = spec.fields
+    absent = [f for f in fields if f not in frame.columns]
+    if absent:
+        raise ValueError(f"the frame for sheet {spec.name!r} lacks columns {absent}")
+    if len(frame) + 1 > MAX_ROWS:
+        raise ValueError(f"{len(frame)} rows do not fit on sheet {spec.name!r} (Excel stops at {MAX_ROWS:,})")
+
+    m = _SHEET_DATA.search(xml)
+    if m is None:
+        raise WorkbookError(
+            f"The {spec.name} sheet is damaged (it has no cell data part). "
+            "Copy the sheet back from a fresh template and run again."
+        )
+    prefix = m.group(1).decode()
+    close_tag = f"</{prefix}sheetData>".encode()
+    if m.group(2):  # <sheetData/>
+        inner, tail_at = b"", m.end()
+        open_tag = m.group(0)[:-2].rstrip() + b">"
+    else:
+        end = xml.find(close_tag, m.end())
+        if end < 0:
+            raise WorkbookError(f"The {spec.name} sheet is damaged (its cell data never ends).")
+        inner, tail_at = xml[m.end() : end], end + len(close_tag)
+        open_tag = m.group(0)
+    head = xml[: m.start()]
+    layout = _read_layout(head, inner, len(fields))
+
+    body = rows_xml(frame, spec, layout.styles, prefix=prefix, date1904=date1904)
+    last_row = max(2, len(frame) + 1)
+    last_col = max(len(fields), layout.header_last_col)
+    dimension = f"A1:{contract.column_letter(last_col)}{last_row}".encode()
+    head = _DIMENSION.sub(lambda d: d.group(1) + d.group(2) + dimension + d.group(2), head, count=1)
+    return b"".join((head, open_tag, layout.header, body.encode("utf-8"), close_tag, xml[tail_at:])), last_row
+
+
+_ROW_TAG = re.compile(rb"<((?:[\w.-]+:)?)row\b([^>]*?)(/?)>")
+_CELL_OPEN = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)/?>")
+_COL_TAG = re.compile(rb"<(?:[\w.-]+:)?col\b([^>]*?)/?>")
+_COLS = re.compile(rb"<((?:[\w.-]+:)?)cols\b[^>]*>(.*?)</\1cols>", re.S)
+
+
+def _read_layout(head: bytes, inner: bytes, ncols: int) -> _Layout:
+    """Row 1 (verbatim), its last column, and the style of each data column.
+
+    A column's style is its row-2 cell's ``s``; else row 2's own style (a formatted
+    row, ``customFormat``); else the ``<col style>`` covering the column; else none.
+    Only the first two ``<row>`` elements are looked at, however long the sheet is.
+    """
+    rows: dict[int, tuple[bytes, dict[str, str]]] = {}
+    pos, row_no = 0, 0
+    while len(rows) < 2:
+        match = _ROW_TAG.search(inner, pos)
+        if match is None:
+            break
+        attrs = tag_attrs(match.group(2))
+        row_no = int(attrs.get("r", row_no + 1))
+        if row_no > 2:
+            break
+        if match.group(3):
+            end = match.end()
+        else:
+            close = b"</" + match.group(1) + b"row>"
+            found = inner.find(close, match.end())
+            end = len(inner) if found < 0 else found + len(close)
+        rows[row_no] = (inner[match.start() : end], attrs)
+        pos = end
+
+    header = rows.get(1, (b"", {}))[0]
+    row2, row2_attrs = rows.get(2, (b"", {}))
+    col_styles: dict[int, str] = {}
+    cols = _COLS.search(head)
+    if cols:
+        for col in _COL_TAG.finditer(cols.group(2)):
+            a = tag_attrs(col.group(1))
+            if "style" in a and "min" in a and "max" in a:
+                for c in range(int(a["min"]), min(int(a["max"]), ncols) + 1):
+                    col_styles[c] = a["style"]
+    row_style = row2_attrs.get("s") if row2_attrs.get("customFormat") in ("1", "true") else None
+    cell_styles = _cell_styles(row2)
+    styles = {}
+    for c in range(1, ncols + 1):
+        style = cell_styles.get(c) or row_style or col_styles.get(c)
+        if style is not None:
+            styles[c] = style
+    return _Layout(header, max(_cell_columns(header) or [0]), styles)
+
+
+def _cell_columns(row: bytes) -> list[int]:
+    cols, col = [], 0
+    for m in _CELL_OPEN.finditer(row):
+        ref = split_ref(tag_attrs(m.group(1)).get("r", ""))
+        col = ref[1] if ref else col + 1
+        cols.append(col)
+    return cols
+
+
+def _cell_styles(row: bytes) -> dict[int, str]:
+    styles, col = {}, 0
+    for m in _CELL_OPEN.finditer(row):
+        a = tag_attrs(m.group(1))
+        ref = split_ref(a.get("r", ""))
+        col = ref[1] if ref else col + 1
+        if "s" in a:
+            styles[col] = a["s"]
+    return styles
+
+
+# ---------------------------------------------------------------------------------
+# Rows: one join over pieces, built column by column (no Python loop per cell)
+# ---------------------------------------------------------------------------------
+def rows_xml(
+    frame: pd.DataFrame,
+    spec: contract.Sheet,
+    styles: Mapping[int, str],
+    *,
+    prefix: str = "",
+    date1904: bool = False,
+) -> str:
+    """``<row>`` elements for sheet rows 2.. from ``frame`` (the inside of ``<sheetData>``).
+
+    styles: one-based column -> cell style index (``s``); columns without one get no ``s``.
+    Each cell is ``<c r="B5" s="3">...</c>``; blank values become ``<c r="B5" s="3"/>`` so
+    the cell keeps its format, and are left out when the column has no style.
+    An empty frame gives one row 2 of empty styled cells.
+    """
+    n = len(frame)
+    p = prefix
+    if n == 0:
+        cells = "".join(
+            f'<{p}c r="{contract.column_letter(i)}2" s="{styles.get(i)}"/>'
+            for i in range(1, len(spec.columns) + 1)
+            if styles.get(i) is not None
+        )
+        return f'<{p}row r="2">{cells}</{p}row>' if cells else f'<{p}row r="2"/>'
+
+    rows = np.array(list(map(str, range(2, n + 2))), dtype=object)
+    width = 3 + 5 * len(spec.columns) + 1
+    pieces = np.empty((n, width), dtype=object)
+    pieces[:, 0] = f'<{p}row r="'
+    pieces[:, 1] = rows
+    pieces[:, 2] = '">'
+    for j, column in enumerate(spec.columns):
+        col_no = j + 1
+        style = styles.get(col_no)
+        s_attr = f' s="{style}"' if style is not None else ""
+        base = 3 + 5 * j
+        values = frame[column.field]
+        pieces[:, base] = f'<{p}c r="{contract.column_letter(col_no)}'
+        pieces[:, base + 1] = rows
+        if column.kind in TEXT_KINDS:
+            text, blank, keep_space = text_values(values)
+            plain = f'"{s_attr} t="inlineStr"><{p}is><{p}t>'
+            spaced = f'"{s_attr} t="inlineStr"><{p}is><{p}t xml:space="preserve">'
+            pieces[:, base + 2] = np.where(keep_space, spaced, plain)
+            pieces[:, base + 3] = text
+            pieces[:, base + 4] = f"</{p}t></{p}is></{p}c>"
+        elif column.kind in NUMBER_KINDS or column.kind in DATE_KINDS:
+            if column.kind in DATE_KINDS:
+                numbers, fallback = date_serials(values, date1904=date1904)
+            else:
+                numbers, fallback = number_values(values, spec.name, column.name), None
+            text, blank = format_numbers(numbers)
+            pieces[:, base + 2] = f'"{s_attr}><{p}v>'
+            pieces[:, base + 3] = text
+            pieces[:, base + 4] = f"</{p}v></{p}c>"
+            if fallback is not None and fallback[0].any():  # dates Excel cannot hold: ISO text
+                where, iso = fallback
+                blank = blank & ~where
+                pieces[where, base + 2] = f'"{s_attr} t="inlineStr"><{p}is><{p}t>'
+                pieces[where, base + 3] = iso[where]
+                pieces[where, base + 4] = f"</{p}t></{p}is></{p}c>"
+        else:
+            raise ValueError(f"column {column.name!r} of sheet {spec.name!r} has unknown kind {column.kind!r}")
+        if blank.any():
+            if style is None:
+                pieces[blank, base : base + 5] = ""
+            else:
+                pieces[blank, base + 2] = f'"{s_attr}/>'
+                pieces[blank, base + 3] = ""
+                pieces[blank, base + 4] = ""
+    pieces[:, width - 1] = f"</{p}row>"
+    return "".join(pieces.ravel().tolist())
+
+
+# Characters XML 1.0 forbids (C0 controls except tab/LF/CR, surrogates, U+FFFE/FFFF),
+# and the ones that must be escaped in element text. CR is kept as a reference so a
+# parser does not turn it into LF.
+_FORBIDDEN = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+_SPECIAL = re.compile(f"[&<>\"\r{_FORBIDDEN}]")
+_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;"}
+    | {c: None for c in [*map(chr, range(0x00, 0x09)), "\x0b", "\x0c", *map(chr, range(0x0E, 0x20))]}
+    | {c: None for c in map(chr, range(0xD800, 0xE000))}
+    | {"\ufffe": None, "\uffff": None}
+)
+# Excel reads "_x0041_" in cell text as "A"; a literal one is written "_x005F_x0041_".
+_EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+# Leading or trailing whitespace, on escaped text joined with \x00 (so CR is "&#13;").
+_EDGE_SPACE = re.compile(r"(?<=\x00)(?:[ \t\n]|&#13;)|(?:[ \t\n]|&#13;)(?=\x00)")
+_QUICK = {
+    _EXCEL_ESCAPE: ("_x",),
+    _EDGE_SPACE: ("\x00 ", " \x00", "\x00\t", "\t\x00", "\x00\n", "\n\x00", "\x00&#13;", "&#13;\x00"),
+}
+
+
+def text_values(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Escaped cell text, blank mask and keep-spaces mask for a text/choice column.
+
+    Text is always text: ``"=SUM(A1)"`` or ``"+1"`` is written as a string, never a
+    formula. Missing values and empty strings are blank. Numbers are written as
+    their text (an integral float ``12.0`` as ``"12"``). Characters XML 1.0 forbids are
+    removed; ``& < > "`` are escaped; text longer than Excel's 32,767 characters is cut.
+    """
+    n = len(values)
+    missing = pd.isna(values).to_numpy(dtype=bool)
+    present = values[~missing]
+    if pd.api.types.is_float_dtype(present.dtype):
+        strings = format_numbers(present.to_numpy(dtype="float64"))[0].tolist()
+    else:
+        strings = present.astype(str).tolist()
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    for i in np.flatnonzero(lengths > MAX_TEXT).tolist():
+        strings[i] = strings[i][:MAX_TEXT]
+    # Scan the whole column as one string; touch only the rows a match falls in.
+    for i in _matching_rows(strings, "\t", _SPECIAL, _EXCEL_ESCAPE).tolist():
+        strings[i] = _EXCEL_ESCAPE.sub(r"_x005F_\1", strings[i].translate(_ESCAPES))
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    space = np.zeros(len(strings), dtype=bool)
+    space[_matching_rows(strings, "\x00", _EDGE_SPACE)] = True
+
+    text = np.full(n, "", dtype=object)
+    text[~missing] = np.array(strings, dtype=object) if strings else []
+    keep = np.zeros(n, dtype=bool)
+    keep[~missing] = space
+    blank = missing.copy()
+    blank[~missing] = lengths == 0
+    return text, blank, keep
+
+
+def _matching_rows(strings: list[str], sep: str, *patterns: re.Pattern) -> np.ndarray:
+    """Indices of the strings in which any of ``patterns`` matches (sorted, unique).
+
+    The strings are joined with ``sep`` (which no pattern may match or match across)
+    and wrapped in ``sep``, so a few C-speed scans replace a regex search per row;
+    each pattern's ``quick`` substrings (see ``_QUICK``) skip the regex when absent.
+    """
+    joined = sep + sep.join(strings) + sep
+    starts = []
+    for pattern in patterns:
+        quick = _QUICK.get(pattern)
+        if quick is not None and not any(q in joined for q in quick):
+            continue
+        starts.extend(m.start() for m in pattern.finditer(joined))
+    if not starts:
+        return np.zeros(0, dtype=np.int64)
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    row_starts = np.concatenate(([len(sep)], len(sep) + np.cumsum(lengths[:-1] + len(sep))))
+    rows = np.searchsorted(row_starts, np.array(starts), side="right") - 1
+    return np.unique(rows)
+
+
+def number_values(values: pd.Series, sheet: str = "", column: str = "") -> np.ndarray:
+    """A numeric column as float64 (NaN for blanks); text that is not a number raises ValueError."""
+    if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
+        return values.to_numpy(dtype="float64", na_value=np.nan)
+    try:
+        numbers = pd.to_numeric(values, errors="raise")
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"column {column!r} of sheet {sheet!r} holds a value that is not a number: {exc}") from exc
+    return pd.Series(numbers).to_numpy(dtype="float64", na_value=np.nan)
+
+
+def format_numbers(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers as ``<v>`` text and a blank mask (NaN, inf: not finite, written blank).
+
+    Whole numbers below 2**53 are written without a decimal point (``3``, not ``3.0``);
+    others with Python's shortest round-trip repr (``0.1``, ``1e-05``), which reads
+    back to the same double.
+    """
+    numbers = np.asarray(numbers, dtype="float64")
+    finite = np.isfinite(numbers)
+    whole = finite & (np.floor(numbers) == numbers) & (np.abs(numbers) < 2.0**53)
+    frac = finite & ~whole
+    text = np.full(len(numbers), "", dtype=object)
+    if whole.any():
+        text[whole] = np.array(list(map(str, numbers[whole].astype(np.int64).tolist())), dtype=object)
+    if frac.any():
+        text[frac] = np.array(list(map(repr, numbers[frac].tolist())), dtype=object)
+    return text, ~finite
+
+
+_EPOCH_1900 = pd.Timestamp("1899-12-30")
+_EPOCH_1904 = pd.Timestamp("1904-01-01")
+_DAY = pd.Timedelta(days=1)
+
+
+def date_serials(values: pd.Series, *, date1904: bool = False) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Dates as Excel serial numbers (days, fraction for the time of day), NaN for NaT.
+
+    1900 date system: 1900-01-01 is 1; Excel's phantom 1900-02-29 means serials before
+    1900-03-01 are one lower than the day count from 1899-12-30. 1904 system (Mac
+    workbooks with ``date1904``): 1904-01-01 is 0. Time zones are dropped (wall time kept).
+    Returns ``(serials, (too_early_mask, iso_text))``: dates Excel cannot hold (before
+    its first day) are left NaN and given as ISO text, to be written as text.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        stamps = values
+    else:
+        stamps = pd.to_datetime(values, errors="raise", format="ISO8601")
+    stamps = pd.Series(stamps).reset_index(drop=True)
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_localize(None)
+    epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+    serials = ((stamps - epoch) / _DAY).to_numpy(dtype="float64", na_value=np.nan)
+    if not date1904:
+        serials = np.where(serials < 61, serials - 1, serials)
+    early = np.isfinite(serials) & (serials < (0 if date1904 else 1))
+    iso = np.full(len(serials), "", dtype=object)
+    if early.any():
+        iso[early] = np.array(stamps[early].dt.strftime("%Y-%m-%d %H:%M:%S").str.removesuffix(" 00:00:00"), dtype=object)
+        serials = np.where(early, np.nan, serials)
+    return serials, (early, iso)
+
+
+# ---------------------------------------------------------------------------------
+# Table, workbook, calc chain
+# ---------------------------------------------------------------------------------
+_TABLE_TAG = re.compile(rb"<((?:[\w.-]+:)?)table\b([^>]*)>")
+_REF_ATTR = re.compile(rb"""(\bref\s*=\s*)(["'])([^"']*)\2""")
+_AUTO_FILTER = re.compile(rb"<(?:[\w.-]+:)?autoFilter\b[^>]*>")
+_SORT_REFS = re.compile(rb"<(?:[\w.-]+:)?sort(?:State|Condition)\b[^>]*>")
+_RANGE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
+
+
+def resize_table(xml: bytes, last_row: int, *, table_name: str = "", sheet_name: str = "") -> bytes | None:
+    """A table part with ``ref`` and ``autoFilter ref`` set to rows 1..last_row.
+
+    Only the sheet's own table (its ``ref`` starts at A1) is resized; its columns stay
+    as they are. Returns None for any other table (left untouched). Sort state refs,
+    which point at data rows, follow the new row count. Raises WorkbookError for a
+    table with a totals row (this tool writes every row below the header as data).
+    """
+    m = _TABLE_TAG.search(xml)
+    if m is None:
+        return None
+    attrs = tag_attrs(m.group(2))
+    ref = _RANGE.match(attrs.get("ref", ""))
+    if ref is None or ref.group(1).upper() != "A" or ref.group(2) != "1":
+        return None
+    if int(attrs.get("totalsRowCount", "0") or 0) > 0:
+        raise WorkbookError(
+            f'The table "{attrs.get("displayName") or attrs.get("name") or table_name}" on the '
+            f"{sheet_name} sheet has a Total Row. Turn it off (Table Design > Total Row) and run again."
+        )
+    last_col = (ref.group(3) or ref.group(1)).upper()
+    new_ref = f"A1:{last_col}{last_row}".encode()
+
+    def set_ref(tag: bytes, value: bytes) -> bytes:
+        return _REF_ATTR.sub(lambda r: r.group(1) + r.group(2) + value + r.group(2), tag, count=1)
+
+    def data_rows(tag: bytes) -> bytes:
+        def fix(r: re.Match) -> bytes:
+            rng = _RANGE.match(r.group(3).decode())
+            if rng is None:
+                return r.group(0)
+            first, last = rng.group(1), rng.group(3) or rng.group(1)
+            return r.group(1) + r.group(2) + f"{first}2:{last}{last_row}".encode() + r.group(2)
+        return _REF_ATTR.sub(fix, tag, count=1)
+
+    head = xml[: m.start()] + set_ref(m.group(0), new_ref)
+    rest = xml[m.end() :]
+    rest = _AUTO_FILTER.sub(lambda a: set_ref(a.group(0), new_ref), rest, count=1)
+    rest = _SORT_REFS.sub(lambda s: data_rows(s.group(0)), rest)
+    return head + rest
+
+
+_CALC_PR = re.compile(rb"<(?:[\w.-]+:)?calcPr\b([^>]*?)(/?)>")
+_FULL_CALC = re.compile(rb"""(\bfullCalcOnLoad\s*=\s*)(["'])([^"']*)\2""")
+_WORKBOOK_TAG = re.compile(rb"<((?:[\w.-]+:)?)workbook\b")
+_SHEETS_END = re.compile(rb"</(?:[\w.-]+:)?sheets>|<(?:[\w.-]+:)?sheets\b[^>]*/>")
+
+
+def set_full_calc_on_load(xml: bytes) -> bytes:
+    """The workbook part with ``<calcPr fullCalcOnLoad="1"/>``; unchanged when already set.
+
+    An existing calcPr gets the attribute (other attributes kept); otherwise a calcPr is
+    inserted where the schema wants it: after definedNames (and sheets), before oleSize,
+    customWorkbookViews, pivotCaches, ..., extLst.
+    """
+    m = _CALC_PR.search(xml)
+    if m is not None:
+        attrs = m.group(1)
+        full = _FULL_CALC.search(attrs)
+        if full is not None:
+            if full.group(3) in (b"1", b"true"):
+                return xml
+            start = m.start(1) + full.start(3)
+            return xml[:start] + b"1" + xml[m.start(1) + full.end(3) :]
+        at = m.end(1)
+        return xml[:at] + b' fullCalcOnLoad="1"' + xml[at:]
+
+    root = _WORKBOOK_TAG.search(xml)
+    if root is None:
+        raise WorkbookError("The workbook is damaged: its workbook part has no <workbook> element.")
+    prefix = root.group(1)
+    sheets_end = _SHEETS_END.search(xml)
+    after = sheets_end.end() if sheets_end else root.end()
+    nxt = re.compile(rb"<" + re.escape(prefix) + rb"(?:" + _AFTER_CALC_PR + rb")\b").search(xml, after)
+    at = nxt.start() if nxt else xml.rfind(b"</" + prefix + b"workbook>")
+    if at < 0:
+        raise WorkbookError("The workbook is damaged: its workbook part never ends.")
+    return xml[:at] + b"<" + prefix + b'calcPr fullCalcOnLoad="1"/>' + xml[at:]
+
+
+_CALC_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)/>")
+
+
+def drop_calc_cells(xml: bytes, sheet_ids: set[str] | frozenset[str]) -> tuple[bytes, int]:
+    """A calc chain without entries for rows 2+ of the given sheets; returns ``(xml, kept)``.
+
+    An entry's sheet ``i`` is sticky (omitted means the previous entry's), so every
+    kept entry whose predecessor was dropped gets an explicit ``i``.
+    Returns the input bytes unchanged when nothing is dropped.
+    """
+    out, pos, current, dropped_any, kept = [], 0, "", False, 0
+    need_i = False
+    for m in _CALC_CELL.finditer(xml):
+        a = tag_attrs(m.group(1))
+        current = a.get("i", current)
+        ref = split_ref(a.get("r", ""))
+        if current in sheet_ids and ref is not None and ref[0] >= 2:
+            out.append(xml[pos : m.start()])
+            pos = m.end()
+            dropped_any = need_i = True
+            continue
+        kept += 1
+        if need_i and "i" not in a:
+            out.append(xml[pos : m.start(1)])
+            out.append(f' i="{current}"'.encode())
+            pos = m.start(1)
+        need_i = False
+    if not dropped_any:
+        return xml, kept
+    out.append(xml[pos:])
+    return b"".join(out), kept
+
+
+def _drop_calc_chain_cells(
+    zin: zipfile.ZipFile, wb_part: str, sheet_ids: set[str], replaced: dict[str, bytes], removed: set[str]
+) -> None:
+    """Drop calc chain entries on the patched sheets; drop the part when it is left empty.
+
+    ECMA-376 says a calc cell's ``i`` is the sheet's ``sheetId`` (Apache POI agrees);
+    some writers use the tab position. ``sheet_ids`` holds both: dropping an entry of
+    another sheet only makes Excel rebuild that bit of the chain (fullCalcOnLoad is set
+    anyway), while keeping an entry that points at a cell we emptied makes Excel
+    "repair" the file.
+    """
+    for rel in read_rels(zin, wb_part):
+        if rel.external or not rel.type.endswith(REL_CALC_CHAIN):
+            continue
+        part = existing_name(zin, rel.target)
+        if part is None:
+            continue
+        original = zin.read(part)
+        xml, kept = drop_calc_cells(original, sheet_ids)
+        if kept:
+            if xml is not original:
+                replaced[part] = xml
+            continue
+        removed.add(part)
+        rels_name = existing_name(zin, rels_part(wb_part))
+        if rels_name is not None:
+            replaced[rels_name] = _remove_element(zin.read(rels_name), b"Relationship", b"Id", rel.id.encode())
+        types = existing_name(zin, "[Content_Types].xml")
+        if types is not None:
+            replaced[types] = _remove_element(
+                zin.read(types), b"Override", b"PartName", b"/" + part.encode(), casefold=True
+            )
+
+
+def _remove_element(xml: bytes, tag: bytes, attr: bytes, value: bytes, *, casefold: bool = False) -> bytes:
+    """``xml`` without the empty elements ``<tag .../>`` whose ``attr`` equals ``value``."""
+    pattern = re.compile(rb"<(?:[\w.-]+:)?" + tag + rb"\b([^>]*?)/>\s*")
+
+    def drop(m: re.Match) -> bytes:
+        got = tag_attrs(m.group(1)).get(attr.decode(), "").encode()
+        same = got.lower() == value.lower() if casefold else got == value
+        return b"" if same else m.group(0)
+
+    return pattern.sub(drop, xml)
+
+
+# ---------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------
+def _find_sheet(listed: list[tuple[str, str, str]], name: str) -> tuple[str, str, int] | None:
+    """(part, sheetId, one-based tab position) of a sheet; Excel names are case-insensitive."""
+    for exact in (True, False):
+        for pos, (sheet_name, sheet_id, part) in enumerate(listed, start=1):
+            if sheet_name == name if exact else sheet_name.casefold() == name.casefold():
+                return part, sheet_id, pos
+    return None
+
+
+def _contract_sheet(name: str) -> contract.Sheet:
+    try:
+        return contract.sheet(name)
+    except KeyError:
+        raise ValueError(f"{name!r} is not a sheet of the workbook contract; pass contract_sheets") from None
+
+
+def _clone_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A fresh ZipInfo with the entry's name, date, compression and attributes.
+
+    Extra fields are not copied (a stale zip64 field would be written twice).
+    """
+    clone = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    clone.compress_type = info.compress_type
+    clone.comment = info.comment
+    clone.create_system = info.create_system
+    clone.external_attr = info.external_attr
+    clone.internal_attr = info.internal_attr
+    return clone
+
+
+def _copy_mode(existing: Path, tmp: Path) -> None:
+    try:
+        mode = existing.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (POSIX); a no-op where folders cannot be opened (Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

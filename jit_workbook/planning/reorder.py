@@ -1,0 +1,484 @@
+"""The Reorder sheet: what to order, how much, and why, for every SKU at once.
+
+:func:`plan_reorder` joins the pieces: daily demand (:mod:`.demand`), lead times from
+Stock or Suppliers, service levels by ABC class (:mod:`.classify`), the periodic-review
+order-up-to policy (:mod:`.policy`), a status and a plain-English reason per SKU.
+:func:`keep_owner_edits` carries the owner's typed Order Qty over from the previous
+run, and :func:`summarise` counts the result for the Dashboard and the CLI.
+
+All of it is vectorised over SKUs: the reasons are assembled with numpy/pandas string
+operations, never in a Python loop per SKU.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..contract import REORDER, STOCK
+from ..errors import Issue
+from ..settings import Settings
+from .classify import DAYS_PER_MONTH, abc_class, days_of_cover, stock_flags
+from .demand import day_number, future_sales_issues, sales_summary
+from .policy import order_qty_parts, order_up_to, reorder_point, safety_stock, z_for_service_level
+
+DO_NOT_REORDER_STATUSES = ("Discontinued", "Do Not Reorder")  # Stock statuses never reordered
+EXTRA_FIELDS = ("unit_cost", "unit_price", "consignment", "category", "barcode", "stock_value", "sales_value")
+OUTPUT_FIELDS = tuple(REORDER.fields) + EXTRA_FIELDS
+REORDER_STATUS = "REORDER"
+OK_STATUS = "OK"
+NO_DEMAND = "NO DEMAND"
+DO_NOT_REORDER = "DO NOT REORDER"
+CHECK_DATA = "CHECK DATA"
+
+
+# ---------------------------------------------------------------------------------
+# Text helpers (vectorised: each returns a str Series, one entry per SKU)
+# ---------------------------------------------------------------------------------
+def _text(values: Any) -> pd.Series:
+    """A str Series from an array or Series, NaN/None as ""."""
+    s = pd.Series(np.asarray(values, dtype=object)).fillna("")
+    return s.astype("str")
+
+
+def _formatted(values: Any, spec: str) -> pd.Series:
+    """Numbers as a str Series through a format spec. Formatting is one ``str.format``
+    call per number; everything around it (the sentences) is whole-column string work."""
+    return pd.Series(np.asarray(values, dtype=float)).map(spec.format).astype("str")
+
+
+def fmt_qty(values: Any) -> pd.Series:
+    """Quantities as the sheet shows them (``#,##0.##``): 12, 12.5, 1,234.
+
+    >>> fmt_qty([12.0, 12.5, 1234.0, 0.25]).tolist()
+    ['12', '12.5', '1,234', '0.25']
+    """
+    return _formatted(values, "{:,.2f}").str.rstrip("0").str.rstrip(".")
+
+
+def fmt_one_decimal(values: Any) -> pd.Series:
+    """Points and levels as the sheet shows them (``#,##0.0``): 15.3, 1,204.0.
+
+    >>> fmt_one_decimal([15.26, 1204.0]).tolist()
+    ['15.3', '1,204.0']
+    """
+    return _formatted(values, "{:,.1f}")
+
+
+def _sentences(*parts: pd.Series) -> pd.Series:
+    """Join text parts into sentences: each non-empty part starts with a capital, ends
+    with a full stop, and is separated from the next by one space."""
+    out = None
+    for part in parts:
+        p = part.fillna("").astype("str").str.strip()
+        p = p.str[:1].str.upper() + p.str[1:]
+        p = p.where(p.eq("") | p.str[-1:].isin([".", "!", "?"]), p + ".")
+        if out is None:
+            out = p
+        else:
+            out = out.where(p.eq(""), out.where(out.eq(""), out + " ") + p)
+    return out if out is not None else pd.Series(dtype="str")
+
+
+def _choose(conditions: list[Any], choices: list[Any], default: Any) -> pd.Series:
+    """np.select over text Series/arrays, returning a str Series."""
+    conds = [np.asarray(c, dtype=bool) for c in conditions]
+    vals = [np.asarray(v, dtype=object) for v in choices]
+    return _text(np.select(conds, vals, default=np.asarray(default, dtype=object)))
+
+
+# ---------------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------------
+def _number(frame: pd.DataFrame, column: str, *, allow_negative: bool = False) -> np.ndarray:
+    """A float column as an array; negative values count as blank unless allowed
+    (the reader has already reported them on the Data Issues sheet)."""
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return values if allow_negative else np.where(values < 0, np.nan, values)
+
+
+def lead_times(stock: pd.DataFrame, suppliers: pd.DataFrame) -> pd.DataFrame:
+    """Lead time L and its spread σL per SKU: Stock's value, else the supplier's.
+
+    Parameters
+    ----------
+    stock : DataFrame
+        Columns ``supplier``, ``lead_time_days``, ``lead_time_std_days`` (days).
+    suppliers : DataFrame
+        Columns ``supplier``, ``lead_time_days``, ``lead_time_std_days`` (days);
+        supplier names unique (matched exactly).
+
+    Returns
+    -------
+    DataFrame aligned with ``stock`` (same index) with ``lead_time_days`` (L, days, NaN
+    when neither sheet gives one), ``lead_time_std_days`` (σL, days, 0 when neither
+    gives one) and ``supplier_listed`` (bool: the supplier is on Suppliers).
+
+    Source: Silver, Pyke & Thomas (2017), ch. 6 (L and σL as inputs of the safety stock).
+
+    >>> stock = pd.DataFrame({"supplier": ["Acme", "Acme", "Zed"], "lead_time_days": [3.0, None, None],
+    ...                       "lead_time_std_days": [None, None, None]})
+    >>> suppliers = pd.DataFrame({"supplier": ["Acme"], "lead_time_days": [10.0], "lead_time_std_days": [2.0]})
+    >>> lead_times(stock, suppliers).to_dict("list")
+    {'lead_time_days': [3.0, 10.0, nan], 'lead_time_std_days': [2.0, 2.0, 0.0], 'supplier_listed': [True, True, False]}
+    """
+    names = stock["supplier"].fillna("").astype("str").str.strip()
+    table = None
+    if len(suppliers):
+        table = suppliers.assign(supplier=suppliers["supplier"].fillna("").astype("str").str.strip())
+        table = table.drop_duplicates("supplier").set_index("supplier")
+    out = {}
+    for field in ("lead_time_days", "lead_time_std_days"):
+        own = _number(stock, field)
+        if table is not None and field in table:
+            theirs = _number(table, field)
+            from_supplier = names.map(pd.Series(theirs, index=table.index)).to_numpy(dtype=float, na_value=np.nan)
+        else:
+            from_supplier = np.full(len(stock), np.nan)
+        out[field] = np.where(np.isnan(own), from_supplier, own)
+    out["lead_time_std_days"] = np.nan_to_num(out["lead_time_std_days"], nan=0.0)
+    listed = names.isin(table.index) if table is not None else pd.Series(False, index=stock.index)
+    out["supplier_listed"] = listed.to_numpy(dtype=bool)
+    return pd.DataFrame(out, index=stock.index)
+
+
+# ---------------------------------------------------------------------------------
+# The plan
+# ---------------------------------------------------------------------------------
+def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame,
+                 settings: Settings) -> tuple[pd.DataFrame, list[Issue]]:
+    """The Reorder sheet: one row per Stock SKU, in Stock order, and the data issues found.
+
+    For each SKU (symbols as in :mod:`.policy`):
+
+    1. d, σd: mean and sample standard deviation of units sold per day over the
+       ``history_days`` ending on the As Of Date (:func:`.demand.sales_summary`).
+    2. ABC class from the window's sales value (:func:`.classify.abc_class`).
+    3. L, σL from Stock, else the SKU's supplier (:func:`lead_times`); σL defaults to 0.
+    4. p from Stock's Service Level, else the ABC class's setting; z = Φ⁻¹(p).
+    5. SS = z·√((L+R)·σd² + d²·σL²); s = d·(L+R) + SS; S = s + d·R, with R the review
+       period (:mod:`.policy`).
+    6. IP = on hand + on order (blank on order = 0). If IP ≤ s and d > 0, order S − IP,
+       raised to the MOQ and rounded up to whole cases and units
+       (:func:`.policy.round_order_qty`).
+    7. Status, first match wins: DO NOT REORDER (Stock status Discontinued or Do Not
+       Reorder), CHECK DATA (the reader's check text, no lead time, blank On Hand or a
+       service level outside 0–100%), NO DEMAND (d = 0), REORDER (quantity > 0), OK.
+       Only REORDER rows get a suggested quantity.
+    8. Stock flag OBSOLETE / SLOW (:func:`.classify.stock_flags`) and a reason sentence.
+
+    Parameters
+    ----------
+    stock : DataFrame
+        ``contract.STOCK.fields`` plus ``row`` (Excel row) and ``check_data`` ("" or
+        the reader's sentence). Numbers are float with NaN for blank; service level is
+        a fraction. Negative numbers count as blank.
+    sales : DataFrame
+        ``date`` (datetime64), ``sku``, ``quantity`` (negative = return),
+        ``unit_price`` (NaN when blank), ``row``. May be empty.
+    suppliers : DataFrame
+        ``contract.SUPPLIERS.fields`` plus ``row``.
+    settings : Settings
+        As Of Date (``plan_date()``), review period, history days, service levels,
+        obsolete and slow-mover limits, forecast method.
+
+    Returns
+    -------
+    (reorder, issues)
+        ``reorder`` has the columns ``contract.REORDER.fields`` then ``EXTRA_FIELDS``
+        (unit_cost, unit_price, consignment, category, barcode, stock_value = on hand ×
+        unit cost (0 for consignment, NaN when either is blank), sales_value).
+        Numbers are unrounded float64; suggested_qty and order_qty are int64; last_sale
+        is datetime64[ns]. ``issues`` lists sales dated after the As Of Date and SKUs
+        the plan could not size (no lead time, blank On Hand, bad service level).
+
+    Source: Silver, Pyke & Thomas, "Inventory and Production Management in Supply
+    Chains", 4th ed. (2017), ch. 6 (periodic-review order-up-to policy; safety stock
+    with lead-time variability) and ch. 2 (ABC classification).
+
+    >>> import datetime as dt
+    >>> stock = pd.DataFrame({
+    ...     "sku": ["P1"], "description": ["Paint"], "supplier": ["Acme"], "barcode": [""],
+    ...     "category": [""], "on_hand": [12.0], "on_order": [0.0], "unit_cost": [4.0],
+    ...     "unit_price": [9.0], "lead_time_days": [7.0], "lead_time_std_days": [float("nan")],
+    ...     "moq": [float("nan")], "case_pack": [12.0], "service_level": [0.95],
+    ...     "consignment": [False], "status": ["Active"], "row": [2], "check_data": [""]})
+    >>> sales = pd.DataFrame({"date": pd.date_range("2026-11-18", periods=10),
+    ...                       "sku": ["P1"] * 10, "quantity": [1.0, 3.0] * 5,
+    ...                       "unit_price": [float("nan")] * 10, "row": range(2, 12)})
+    >>> suppliers = pd.DataFrame({"supplier": ["Acme"], "lead_time_days": [10.0],
+    ...                           "lead_time_std_days": [1.0]})
+    >>> reorder, issues = plan_reorder(stock, sales, suppliers,
+    ...                                Settings(as_of_date=dt.date(2026, 11, 27)))
+    >>> print(reorder.loc[0, "reason"])
+    12 on hand + 0 on order is at or below the reorder point of 35.3; ordering 48 (4 cases of 12).
+
+    First sold on Nov 18, so the series is 10 days of 1, 3, 1, 3, ...: d = 2,
+    σd² = 10/9. L = 7 (Stock), σL = 1 (Acme), R = 7, z = 1.644854:
+    SS = 1.644854·√(14·10/9 + 4·1) = 7.27; s = 2·14 + 7.27 = 35.27; S = s + 14 = 49.27;
+    need = 49.27 − 12 = 37.27 → 4 cases of 12 = 48.
+    """
+    as_of = settings.plan_date()
+    review = float(settings.review_period_days)
+    history = int(settings.history_days)
+    st = stock.reset_index(drop=True)
+    sku = _text(st["sku"])
+    rows = pd.to_numeric(st["row"], errors="coerce").fillna(0).astype(np.int64).astype("str")
+    on_hand = _number(st, "on_hand")
+    on_order = np.nan_to_num(_number(st, "on_order"), nan=0.0)
+    unit_cost = _number(st, "unit_cost")
+    unit_price = _number(st, "unit_price")
+    moq = _number(st, "moq")
+    case_pack = _number(st, "case_pack")
+    consignment = st["consignment"].fillna(False).astype(bool).to_numpy()
+    stock_status = _text(st["status"]).str.strip()
+    check_text = _text(st["check_data"])
+
+    # 1-2. Demand and ABC.
+    summary = sales_summary(sales, sku, as_of, history,
+                            fallback_price=np.where(np.isnan(unit_price), unit_cost, unit_price))
+    d = summary["daily_demand"].to_numpy()
+    sd = summary["demand_std"].to_numpy()
+    sales_value = summary["sales_value"].to_numpy()
+    abc = abc_class(sales_value)
+
+    # 3. Lead time.
+    lt = lead_times(st, suppliers)
+    lead = lt["lead_time_days"].to_numpy()
+    lead_std = lt["lead_time_std_days"].to_numpy()
+    no_lead = np.isnan(lead)
+
+    # 4. Service level: Stock's, else the class setting (z once per distinct level).
+    own_p = _number(st, "service_level")
+    bad_p = ~np.isnan(own_p) & ((own_p <= 0) | (own_p >= 1))
+    class_p = pd.Series(abc).map({c: settings.service_level_for_class(c) for c in "ABC"}).to_numpy(dtype=float)
+    p = np.where(np.isnan(own_p) | bad_p, class_p, own_p)
+    z = z_for_service_level(p)
+
+    # 5-6. Policy and order size.
+    ss = safety_stock(z, d, sd, lead, lead_std, review)
+    rop = reorder_point(d, lead, review, ss)
+    up_to = order_up_to(rop, d, review)
+    position = on_hand + on_order
+    trigger = (position <= rop) & (d > 0)
+    qty, cases, raised = order_qty_parts(np.where(trigger, up_to - position, 0.0), moq, case_pack)
+
+    # 7. Status.
+    do_not_reorder = stock_status.isin(DO_NOT_REORDER_STATUSES).to_numpy()
+    blank_on_hand = np.isnan(on_hand)
+    reader_said = check_text.str.strip().ne("").to_numpy()
+    check = reader_said | no_lead | blank_on_hand | bad_p
+    status = np.select([do_not_reorder, check, d == 0, qty > 0],
+                       [DO_NOT_REORDER, CHECK_DATA, NO_DEMAND, REORDER_STATUS], default=OK_STATUS)
+    suggested = np.where(status == REORDER_STATUS, qty, 0).astype(np.int64)
+
+    # 8. Flags.
+    last_sale = summary["last_sale"].to_numpy()
+    flags = stock_flags(on_hand, d, last_sale, as_of, settings.obsolete_after_days,
+                        settings.slow_mover_months, earliest_sale=summary["first_sale"].min())
+    cover = days_of_cover(on_hand, d)
+
+    # Check-data sentences and issues (not for rows that are never reordered).
+    names = _text(st["supplier"]).str.strip()
+    lead_cell = "Stock!" + STOCK.letter("lead_time_days") + rows
+    lead_problem = "no lead time: fill " + lead_cell + _choose(
+        [names.eq(""), ~lt["supplier_listed"].to_numpy()],
+        [" or name a supplier with a Lead Time Days in Stock!" + STOCK.letter("supplier") + rows,
+         ' or add supplier "' + names + '" with its Lead Time Days to Suppliers'],
+        ' or Lead Time Days for supplier "' + names + '" on Suppliers')
+    on_hand_problem = "On Hand is blank: fill Stock!" + STOCK.letter("on_hand") + rows
+    p_problem = ("service level " + _formatted(own_p * 100, "{:g}") + "% must be above 0% and below 100%:"
+                 " fix Stock!" + STOCK.letter("service_level") + rows)
+    problems = pd.DataFrame({
+        "lead_time_days": lead_problem.where(no_lead, ""),
+        "on_hand": on_hand_problem.where(blank_on_hand & ~reader_said, ""),
+        "service_level": p_problem.where(bad_p, ""),
+    })
+
+    reasons = _reasons(
+        status=status, stock_status=stock_status, check_text=check_text, problems=problems,
+        on_hand=on_hand, on_order=on_order, position=position, rop=rop, up_to=up_to,
+        qty=suggested, cases=cases, raised=raised, moq=moq, case_pack=case_pack,
+        sold_in_window=summary["sold_in_window"].to_numpy(), history=history, flags=flags,
+        last_sale=last_sale, as_of_day=day_number(as_of), cover=cover)
+
+    order_value = suggested * np.nan_to_num(unit_cost, nan=0.0)
+    reorder = pd.DataFrame({
+        "sku": sku,
+        "description": _text(st["description"]),
+        "supplier": _text(st["supplier"]),
+        "abc": _text(abc),
+        "on_hand": on_hand,
+        "on_order": on_order,
+        "inventory_position": position,
+        "daily_demand": d,
+        "demand_std": sd,
+        "forecast_method": _text([settings.forecast_method] * len(st)),
+        "lead_time_days": lead,
+        "service_level": p,
+        "safety_stock": ss,
+        "reorder_point": rop,
+        "order_up_to": up_to,
+        "suggested_qty": suggested,
+        "order_qty": suggested.copy(),
+        "order_value": order_value,
+        "days_of_cover": cover,
+        "last_sale": last_sale,
+        "stock_flag": _text(flags),
+        "status": _text(status),
+        "reason": reasons,
+        "unit_cost": unit_cost,
+        "unit_price": unit_price,
+        "consignment": consignment,
+        "category": _text(st["category"]),
+        "barcode": _text(st["barcode"]),
+        "stock_value": np.where(consignment, 0.0, on_hand * unit_cost),
+        "sales_value": sales_value,
+    }, columns=list(OUTPUT_FIELDS))
+
+    issues = _stock_issues(problems, sku, rows, do_not_reorder) + future_sales_issues(sales, as_of)
+    return reorder, issues
+
+
+def _stock_issues(problems: pd.DataFrame, sku: pd.Series, rows: pd.Series,
+                  do_not_reorder: np.ndarray) -> list[Issue]:
+    """One Issue per (SKU, problem) on sheet Stock, in Stock order, skipping rows that
+    are never reordered (the plan does not need their lead time)."""
+    long = problems.assign(sku=sku, row=rows)[~do_not_reorder].melt(
+        id_vars=["sku", "row"], var_name="field", value_name="problem", ignore_index=False)
+    long = long[long["problem"].ne("")].sort_index(kind="stable")  # Stock order, then column order
+    return [Issue(STOCK.name, STOCK.cell(field, int(row)), sku_, problem)
+            for sku_, row, field, problem in zip(long["sku"], long["row"], long["field"], long["problem"])]
+
+
+def _reasons(*, status: np.ndarray, stock_status: pd.Series, check_text: pd.Series, problems: pd.DataFrame,
+             on_hand: np.ndarray, on_order: np.ndarray, position: np.ndarray, rop: np.ndarray,
+             up_to: np.ndarray, qty: np.ndarray, cases: np.ndarray, raised: np.ndarray, moq: np.ndarray,
+             case_pack: np.ndarray, sold_in_window: np.ndarray, history: int, flags: Any,
+             last_sale: np.ndarray, as_of_day: int, cover: np.ndarray) -> pd.Series:
+    """One sentence per SKU saying why its status is what it is (vectorised)."""
+    stock_line = fmt_qty(on_hand) + " on hand + " + fmt_qty(on_order) + " on order is "
+    rop_text = fmt_one_decimal(rop)
+    has_cases = (cases > 0) & (case_pack != 1)  # "29 cases of 1" says nothing
+    case_text = (fmt_qty(cases) + np.where(cases == 1, " case of ", " cases of ").astype(object)
+                 + fmt_qty(case_pack))
+    minimum = "raised to the minimum order of " + fmt_qty(moq)
+    detail = _choose([raised & has_cases, raised, has_cases],
+                     [" (" + minimum + ", in " + case_text + ")", " (" + minimum + ")", " (" + case_text + ")"], "")
+    reorder = stock_line + "at or below the reorder point of " + rop_text + "; ordering " + fmt_qty(qty) \
+        + detail + "."
+    ok = _choose([position > rop],
+                 [stock_line + "above the reorder point of " + rop_text + "; no order needed."],
+                 stock_line + "at the order-up-to level of " + fmt_one_decimal(up_to) + "; no order needed.")
+    no_demand = _choose([sold_in_window],
+                        [f"Sales in the last {history} days were cancelled out by returns; nothing to reorder."],
+                        f"No sales in the last {history} days; nothing to reorder.")
+    never = "Status is " + stock_status + "; never reordered."
+    check = _sentences(check_text, problems["lead_time_days"], problems["on_hand"], problems["service_level"])
+    base = _choose([status == DO_NOT_REORDER, status == CHECK_DATA, status == NO_DEMAND, status == REORDER_STATUS],
+                   [never, check, no_demand, reorder], ok)
+
+    last_day = last_sale.astype("datetime64[D]")
+    since = as_of_day - np.where(np.isnat(last_day), as_of_day, last_day.astype(np.int64))
+    flags = np.asarray(flags, dtype=object)
+    obsolete = _choose([np.isnat(last_day)], [" No sale on record: obsolete stock."],
+                       " No sale since " + _text(np.datetime_as_string(last_day)) + " ("
+                       + _text(since.astype(str)) + " days): obsolete stock.")
+    slow = " " + fmt_one_decimal(cover / DAYS_PER_MONTH) + " months of cover: slow mover."
+    return base + _choose([flags == "OBSOLETE", flags == "SLOW"], [obsolete, slow], "")
+
+
+# ---------------------------------------------------------------------------------
+# After the plan
+# ---------------------------------------------------------------------------------
+def keep_owner_edits(new: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """Keep the Order Qty the owner typed on the previous Reorder sheet.
+
+    A previous row's Order Qty counts as the owner's when it is a number (≥ 0) that
+    differs from that row's Suggested Qty (a blank Suggested Qty differs from every
+    number). For those SKUs the new plan keeps it as ``order_qty`` (rounded up to a
+    whole unit), recomputes ``order_value`` = order_qty × unit_cost, and appends
+    `` Order Qty 30 is yours (suggested 24).`` to the reason. A blank Order Qty, or one
+    equal to the Suggested Qty, takes the new suggestion. On a DO NOT REORDER row the
+    owner's quantity is not kept: order_qty is 0 and the reason says so.
+
+    Parameters
+    ----------
+    new : DataFrame
+        The result of :func:`plan_reorder` (needs sku, suggested_qty, order_qty,
+        order_value, unit_cost, status, reason).
+    previous : DataFrame or None
+        What the Reorder sheet held before this run: sku, suggested_qty, order_qty
+        (floats, NaN when blank). May be empty, miss SKUs or hold SKUs no longer stocked.
+
+    Returns
+    -------
+    A copy of ``new`` with order_qty, order_value and reason updated.
+
+    Source: the editable-column rule of ``contract.REORDER`` (Order Qty survives a rerun).
+
+    >>> new = pd.DataFrame({"sku": ["A", "B"], "suggested_qty": [24, 12], "order_qty": [24, 12],
+    ...                     "order_value": [48.0, 12.0], "unit_cost": [2.0, 1.0],
+    ...                     "status": ["REORDER", "REORDER"], "reason": ["Ordering 24.", "Ordering 12."]})
+    >>> previous = pd.DataFrame({"sku": ["A", "B"], "suggested_qty": [20.0, 10.0], "order_qty": [30.0, 10.0]})
+    >>> out = keep_owner_edits(new, previous)
+    >>> out["order_qty"].tolist(), out["order_value"].tolist()
+    ([30, 12], [60.0, 12.0])
+    >>> out.loc[0, "reason"]
+    'Ordering 24. Order Qty 30 is yours (suggested 24).'
+    """
+    out = new.copy()
+    if previous is None or len(previous) == 0 or len(out) == 0:
+        return out
+    prev = pd.DataFrame({
+        "sku": _text(previous["sku"]).str.strip(),
+        "prev_suggested": pd.to_numeric(previous["suggested_qty"], errors="coerce").astype(float),
+        "prev_order": pd.to_numeric(previous["order_qty"], errors="coerce").astype(float),
+    }).drop_duplicates("sku")
+    merged = pd.DataFrame({"sku": _text(out["sku"])}).merge(prev, on="sku", how="left")
+    typed_qty = merged["prev_order"].to_numpy()
+    prev_suggested = merged["prev_suggested"].to_numpy()
+    typed = (typed_qty >= 0) & ~(np.abs(typed_qty - prev_suggested) <= 1e-9)
+    owner_qty = np.ceil(np.where(typed, typed_qty, 0.0) - 1e-9).astype(np.int64)
+    never = out["status"].to_numpy(dtype=object) == DO_NOT_REORDER
+    keep = typed & ~never
+    cleared = typed & never & (owner_qty > 0)
+
+    order_qty = np.select([keep, cleared], [owner_qty, 0], out["order_qty"].to_numpy()).astype(np.int64)
+    out["order_qty"] = order_qty
+    unit_cost = pd.to_numeric(out["unit_cost"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    out["order_value"] = order_qty * np.nan_to_num(unit_cost, nan=0.0)
+    owner_text = fmt_qty(owner_qty)
+    note = _choose(
+        [keep, cleared],
+        [" Order Qty " + owner_text + " is yours (suggested " + fmt_qty(out["suggested_qty"]) + ").",
+         " Your Order Qty " + owner_text + " was set to 0: this item is never reordered."],
+        "")
+    out["reason"] = pd.Series((_text(out["reason"]) + note).to_numpy(), index=out.index, dtype="str")
+    return out
+
+
+def summarise(reorder: pd.DataFrame) -> dict[str, Any]:
+    """Counts for the Dashboard and the command line.
+
+    Returns ``{"skus", "to_reorder", "reorder_value", "obsolete", "slow"}``:
+    SKUs planned; SKUs with an order (order_qty > 0, status not DO NOT REORDER); the
+    value of those orders (sum of order_value, money); SKUs flagged OBSOLETE; SLOW.
+
+    >>> summarise(pd.DataFrame({"order_qty": [24, 0, 5], "order_value": [48.0, 0.0, 10.0],
+    ...                         "status": ["REORDER", "OK", "DO NOT REORDER"],
+    ...                         "stock_flag": ["", "SLOW", "OBSOLETE"]}))
+    {'skus': 3, 'to_reorder': 1, 'reorder_value': 48.0, 'obsolete': 1, 'slow': 1}
+    """
+    ordering = (reorder["order_qty"] > 0) & reorder["status"].ne(DO_NOT_REORDER)
+    return {
+        "skus": int(len(reorder)),
+        "to_reorder": int(ordering.sum()),
+        "reorder_value": float(reorder.loc[ordering, "order_value"].sum()),
+        "obsolete": int(reorder["stock_flag"].eq("OBSOLETE").sum()),
+        "slow": int(reorder["stock_flag"].eq("SLOW").sum()),
+    }

@@ -1,0 +1,228 @@
+"""End to end: the `jit-workbook` command on real files, results re-opened from disk.
+
+Each test checks the exit code, the saved workbook (through openpyxl, an independent
+reader) and the exact message the owner sees.
+"""
+
+import datetime as dt
+import math
+import os
+import shutil
+import stat
+from pathlib import Path
+from statistics import NormalDist
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from jit_workbook import contract as K
+from jit_workbook.cli import cli
+from jit_workbook.demo import write_shop
+from jit_workbook.io.file_book import backup_path
+
+
+@pytest.fixture(scope="module")
+def tiny_shop(tmp_path_factory) -> Path:
+    return write_shop("tiny", tmp_path_factory.mktemp("shop") / "JIT_Inventory.xlsx")
+
+
+@pytest.fixture
+def shop(tiny_shop, tmp_path) -> Path:
+    path = tmp_path / "JIT_Inventory.xlsx"
+    shutil.copyfile(tiny_shop, path)
+    return path
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def sheet_rows(path: Path, name: str) -> pd.DataFrame:
+    ws = openpyxl.load_workbook(path, data_only=True)[name]
+    rows = list(ws.iter_rows(values_only=True))
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def edit(path: Path, sheet: str, cells: dict, as_text: bool = False) -> None:
+    """Change cells like an owner would (openpyxl stands in for Excel here).
+
+    as_text: store strings as text even when they start with "=" (like typing '= in Excel).
+    """
+    wb = openpyxl.load_workbook(path)
+    for addr, value in cells.items():
+        wb[sheet][addr] = value
+        if as_text:
+            wb[sheet][addr].data_type = "s"
+    wb.save(path)
+
+
+def test_recalc_plans_every_sku_and_matches_an_independent_calculation(shop):
+    result = run("recalc", shop)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("40 SKUs: ")
+    reorder = sheet_rows(shop, "Reorder")
+    stock = sheet_rows(shop, "Stock")
+    sales = sheet_rows(shop, "Sales")
+    suppliers = sheet_rows(shop, "Suppliers").set_index("Supplier")
+    assert list(reorder.columns) == K.REORDER.names
+    assert reorder["SKU"].tolist() == stock["SKU"].tolist()
+    as_of = pd.Timestamp(2026, 11, 20)
+    # Independent arithmetic for a few active SKUs, straight from the saved Sales sheet.
+    checked = 0
+    for _, item in stock[stock["Status"].isna() & stock["Case Pack"].notna()].head(8).iterrows():
+        mine = sales[sales["SKU"] == item["SKU"]]
+        dates = pd.to_datetime(mine["Date"])
+        window_start = max(as_of - pd.Timedelta(days=364), dates.min()) if len(mine) else as_of
+        per_day = mine.assign(d=dates).groupby("d")["Quantity"].sum().clip(lower=0)
+        days = pd.date_range(window_start, as_of)
+        series = per_day.reindex(days, fill_value=0.0)
+        d, sd = series.mean(), series.std(ddof=1)
+        lead = item["Lead Time Days"] if pd.notna(item["Lead Time Days"]) else suppliers.loc[item["Supplier"], "Lead Time Days"]
+        lead_sd = item["Lead Time Std Days"] if pd.notna(item["Lead Time Std Days"]) else suppliers.loc[item["Supplier"], "Lead Time Std Days"]
+        row = reorder.set_index("SKU").loc[item["SKU"]]
+        z = NormalDist().inv_cdf(row["Service Level"])
+        ss = z * math.sqrt((lead + 7) * sd ** 2 + d ** 2 * lead_sd ** 2)
+        assert row["Daily Demand"] == pytest.approx(d, rel=1e-9)
+        assert row["Demand Std"] == pytest.approx(sd, rel=1e-9)
+        assert row["Safety Stock"] == pytest.approx(ss, rel=1e-9)
+        assert row["Reorder Point"] == pytest.approx(d * (lead + 7) + ss, rel=1e-9)
+        assert row["Order Up To"] == pytest.approx(d * (lead + 7) + ss + 7 * d, rel=1e-9)
+        checked += 1
+    assert checked == 8
+    assert backup_path(shop).exists()
+
+
+def test_owner_order_qty_survives_a_rerun(shop):
+    assert run("recalc", shop).exit_code == 0
+    reorder = sheet_rows(shop, "Reorder")
+    row = reorder.index[reorder["Status"] == "REORDER"][0]
+    sku, suggested = reorder.loc[row, "SKU"], reorder.loc[row, "Suggested Qty"]
+    col = K.REORDER.letter("order_qty")
+    edit(shop, "Reorder", {f"{col}{row + 2}": suggested + 5})
+    assert run("recalc", shop).exit_code == 0
+    again = sheet_rows(shop, "Reorder").set_index("SKU")
+    assert again.loc[sku, "Order Qty"] == suggested + 5
+    assert f"Order Qty {suggested + 5} is yours (suggested {suggested})" in again.loc[sku, "Reason"]
+
+
+def test_output_leaves_the_source_untouched(shop, tmp_path):
+    before = shop.read_bytes()
+    out = tmp_path / "result.xlsx"
+    assert run("recalc", shop, "--output", out).exit_code == 0
+    assert shop.read_bytes() == before
+    assert len(sheet_rows(out, "Reorder")) == 40
+
+
+def test_bad_rows_go_to_data_issues_and_the_rest_is_planned(shop):
+    edit(shop, "Sales", {"C5": "abc", "B6": "NOT-A-SKU", "A7": "yesterday"})
+    active = sheet_rows(shop, "Stock")["Status"].isna()
+    row = int(active.idxmax()) + 2
+    edit(shop, "Stock", {f"F{row}": -4})
+    result = run("recalc", shop)
+    assert result.exit_code == 0
+    issues = sheet_rows(shop, "Data Issues")
+    got = set(issues["Sheet"] + "!" + issues["Cell"] + ": " + issues["Problem"])
+    assert 'Sales!C5: quantity "abc" is not a number; sale skipped' in got
+    assert 'Sales!B6: SKU "NOT-A-SKU" is not on the Stock sheet; sale skipped' in got
+    assert 'Sales!A7: date "yesterday" is not a date (type a date, or YYYY-MM-DD); sale skipped' in got
+    assert f'Stock!F{row}: on hand "-4" is negative; the SKU is marked CHECK DATA' in got
+    reorder = sheet_rows(shop, "Reorder")
+    assert reorder.loc[row - 2, "Status"] == "CHECK DATA"
+    assert reorder.loc[row - 2, "Reason"].startswith(f"On Hand at Stock!F{row} needs a valid number.")
+    assert "3 data issues" in result.output or "data issues — see 'Data Issues'" in result.output
+
+
+def test_missing_sheet_exits_2_and_changes_nothing(shop):
+    wb = openpyxl.load_workbook(shop)
+    del wb["Suppliers"]
+    wb.save(shop)
+    before = shop.read_bytes()
+    result = run("recalc", shop)
+    assert result.exit_code == 2
+    assert "sheet 'Suppliers' not found" in result.output
+    assert shop.read_bytes() == before
+    assert not backup_path(shop).exists()
+
+
+def test_missing_output_sheet_suggests_upgrade(shop):
+    wb = openpyxl.load_workbook(shop)
+    del wb["Data Issues"]
+    wb.save(shop)
+    before = shop.read_bytes()
+    result = run("recalc", shop)
+    assert result.exit_code == 2
+    assert "sheet 'Data Issues' not found" in result.output and "jit-workbook upgrade" in result.output
+    assert shop.read_bytes() == before
+
+
+def test_missing_column_exits_2_and_names_it(shop):
+    edit(shop, "Sales", {"C1": "Qty"})
+    before = shop.read_bytes()
+    result = run("recalc", shop)
+    assert result.exit_code == 2
+    assert "Sales: column 'Quantity' is missing" in result.output
+    assert shop.read_bytes() == before
+
+
+def test_file_open_in_excel_is_not_written(shop):
+    (shop.parent / ("~$" + shop.name)).write_bytes(b"lock")
+    before = shop.read_bytes()
+    result = run("recalc", shop)
+    assert result.exit_code == 2 and "is open in Excel" in result.output
+    assert shop.read_bytes() == before
+
+
+def test_read_only_file_is_not_written(shop):
+    shop.chmod(stat.S_IREAD)
+    try:
+        result = run("recalc", shop)
+        assert result.exit_code == 2 and "read-only" in result.output
+    finally:
+        shop.chmod(stat.S_IREAD | stat.S_IWRITE)
+
+
+@pytest.mark.parametrize("content, name", [(b"not a zip at all", "JIT_Inventory.xlsx"), (None, "nothing.xlsx")])
+def test_not_a_workbook_or_missing_file(tmp_path, content, name):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    result = run("recalc", path)
+    assert result.exit_code == 2
+    assert ("is not an Excel workbook" in result.output) if content else ("no such file" in result.output)
+    if content is not None:
+        assert path.read_bytes() == content
+
+
+def test_new_makes_the_template_and_refuses_to_overwrite(tmp_path):
+    path = tmp_path / "Mine.xlsx"
+    assert run("new", path).exit_code == 0
+    assert openpyxl.load_workbook(path).sheetnames == [s.name for s in K.ALL_SHEETS]
+    again = run("new", path)
+    assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_empty_new_workbook_recalculates(tmp_path):
+    path = tmp_path / "Mine.xlsx"
+    run("new", path)
+    result = run("recalc", path)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("0 SKUs: 0 to reorder (£0.00)")
+
+
+def test_text_that_looks_like_a_formula_stays_text(shop):
+    edit(shop, "Stock", {"B2": '=HYPERLINK("http://evil")', "B3": "+44 cable", "B4": "@risk"}, as_text=True)
+    assert run("recalc", shop).exit_code == 0
+    ws = openpyxl.load_workbook(shop)["Reorder"]
+    assert [ws[f"B{r}"].value for r in (2, 3, 4)] == ['=HYPERLINK("http://evil")', "+44 cable", "@risk"]
+    assert all(ws[f"B{r}"].data_type == "s" for r in (2, 3, 4))
+
+
+def test_demo_command(tmp_path):
+    result = run("demo", tmp_path / "demo")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("300 SKUs: ")
+    reorder = sheet_rows(tmp_path / "demo" / "JIT_Inventory.xlsx", "Reorder")
+    assert set(reorder["Status"]) >= {"REORDER", "OK", "DO NOT REORDER"}
+    assert set(reorder["Stock Flag"].dropna()) == {"OBSOLETE", "SLOW"}

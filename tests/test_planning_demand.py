@@ -1,0 +1,187 @@
+"""The daily demand series: window, first-sale start, returns, future sales, summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import doctest
+import statistics
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jit_workbook.planning import demand
+from jit_workbook.planning.demand import (
+    daily_demand_matrix,
+    future_sales_issues,
+    moving_average,
+    sales_summary,
+)
+
+AS_OF = dt.date(2026, 11, 27)
+NAN = float("nan")
+
+
+def sales_frame(*lines):
+    """Sales lines as (date, sku, quantity[, unit_price]); Excel rows from 2."""
+    rows = [(pd.Timestamp(x[0]), x[1], float(x[2]), float(x[3]) if len(x) > 3 else NAN) for x in lines]
+    frame = pd.DataFrame(rows, columns=["date", "sku", "quantity", "unit_price"])
+    frame["date"] = frame["date"].astype("datetime64[ns]")
+    frame["sku"] = frame["sku"].astype("str")
+    frame["row"] = np.arange(2, len(frame) + 2)
+    return frame
+
+
+def test_day_nets_returns_and_clips_at_zero():
+    # 7-day window Nov 21..27; A was first sold long before, so its series is all 7 days.
+    sales = sales_frame(
+        ("2026-01-01", "A", 1),
+        ("2026-11-21", "A", 5), ("2026-11-21", "A", -2),  # 5 - 2 = 3
+        ("2026-11-22", "A", 1), ("2026-11-22", "A", -4),  # 1 - 4 = -3 -> 0
+        ("2026-11-27", "A", 2.5),
+    )
+    matrix, mask = daily_demand_matrix(sales, ["A"], AS_OF, 7)
+    assert matrix.tolist() == [[3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.5]]
+    assert mask.all()
+    d, sd = moving_average(matrix, mask)
+    # d = 5.5 / 7; σd from the same 7 numbers
+    assert d[0] == pytest.approx(5.5 / 7)
+    assert sd[0] == pytest.approx(statistics.stdev([3, 0, 0, 0, 0, 0, 2.5]))
+
+
+def test_series_starts_at_first_sale_inside_the_window():
+    # B is new: first sold Nov 25, so its series is Nov 25, 26, 27 = [4, 0, 2]
+    sales = sales_frame(("2026-11-25", "B", 4), ("2026-11-27", "B", 2))
+    matrix, mask = daily_demand_matrix(sales, ["B"], AS_OF, 7)
+    assert mask.tolist() == [[False] * 4 + [True] * 3]
+    d, sd = moving_average(matrix, mask)
+    assert d[0] == pytest.approx(6 / 3)
+    # deviations 2, -2, 0 -> Σ = 8, / (3 - 1) = 4 -> σd = 2
+    assert sd[0] == pytest.approx(2.0)
+
+
+def test_first_sale_counts_any_line_but_not_future_ones():
+    # C's first line is a return on Nov 24 (series starts there); its Nov 29 sale is after As Of.
+    sales = sales_frame(("2026-11-24", "C", -1), ("2026-11-26", "C", 3), ("2026-11-29", "C", 50))
+    summary = sales_summary(sales, ["C"], AS_OF, 7)
+    assert summary.loc["C", "series_days"] == 4
+    assert summary.loc["C", "daily_demand"] == pytest.approx(3 / 4)
+    assert summary.loc["C", "first_sale"] == pd.Timestamp("2026-11-24")
+
+
+def test_window_is_inclusive_at_both_ends():
+    # window Nov 21..27: the Nov 20 sale is outside (but shows D is not new), Nov 21 and 27 inside
+    sales = sales_frame(("2026-11-20", "D", 100), ("2026-11-21", "D", 1), ("2026-11-27", "D", 6))
+    summary = sales_summary(sales, ["D"], AS_OF, 7)
+    assert summary.loc["D", "series_days"] == 7
+    assert summary.loc["D", "daily_demand"] == pytest.approx(7 / 7)
+
+
+def test_as_of_day_sale_alone_gives_one_day_series_and_zero_std():
+    sales = sales_frame(("2026-11-27", "E", 3))
+    summary = sales_summary(sales, ["E"], AS_OF, 30)
+    assert summary.loc["E", "series_days"] == 1
+    assert summary.loc["E", "daily_demand"] == 3.0
+    assert summary.loc["E", "demand_std"] == 0.0
+
+
+def test_sku_without_sales_has_zero_demand():
+    sales = sales_frame(("2026-11-27", "E", 3))
+    summary = sales_summary(sales, ["E", "F"], AS_OF, 30)
+    assert summary.loc["F", ["daily_demand", "demand_std", "sales_value"]].tolist() == [0.0, 0.0, 0.0]
+    assert pd.isna(summary.loc["F", "last_sale"])
+    assert not summary.loc["F", "sold_in_window"]
+
+
+def test_float_noise_nets_to_no_demand():
+    sales = sales_frame(("2026-11-27", "G", 0.1), ("2026-11-27", "G", 0.2), ("2026-11-27", "G", -0.3))
+    matrix, _ = daily_demand_matrix(sales, ["G"], AS_OF, 7)
+    assert (matrix == 0).all()
+
+
+def test_fractional_quantities():
+    # metres of fabric: 0.25 + 1.5 on Nov 26, 2.25 on Nov 27 over a 4-day window first sold Nov 1
+    sales = sales_frame(("2026-11-01", "H", 1), ("2026-11-26", "H", 0.25), ("2026-11-26", "H", 1.5),
+                        ("2026-11-27", "H", 2.25))
+    matrix, _ = daily_demand_matrix(sales, ["H"], AS_OF, 4)
+    assert matrix.tolist() == [[0.0, 0.0, 1.75, 2.25]]
+
+
+def test_moving_average_matches_statistics_module():
+    rng = np.random.default_rng(7)
+    matrix = rng.integers(0, 6, size=(40, 30)).astype(float)
+    starts = rng.integers(0, 30, size=40)
+    mask = np.arange(30)[None, :] >= starts[:, None]
+    matrix[~mask] = 0
+    d, sd = moving_average(matrix, mask)
+    for i in range(40):
+        series = matrix[i, starts[i]:].tolist()
+        assert d[i] == pytest.approx(statistics.fmean(series))
+        exp_sd = statistics.stdev(series) if len(series) >= 2 else 0.0
+        assert sd[i] == pytest.approx(exp_sd)
+
+
+def test_last_sale_is_any_history_positive_line_only():
+    sales = sales_frame(
+        ("2025-01-10", "J", 2),  # long before the window: still J's last sale
+        ("2026-11-20", "J", -1),  # a return is not a sale
+        ("2026-11-26", "K", 1), ("2026-11-28", "K", 1),  # after As Of: ignored
+    )
+    summary = sales_summary(sales, ["J", "K"], AS_OF, 7)
+    assert summary.loc["J", "last_sale"] == pd.Timestamp("2025-01-10")
+    assert summary.loc["K", "last_sale"] == pd.Timestamp("2026-11-26")
+    assert str(summary["last_sale"].dtype) == "datetime64[ns]"
+
+
+def test_sales_value_price_chain_and_window():
+    sales = sales_frame(
+        ("2026-11-25", "L", 2, 3.0),  # own price: 2 × 3 = 6
+        ("2026-11-26", "L", 1),  # blank price: Stock unit price 5 -> 5
+        ("2026-11-27", "L", -1, 3.0),  # return at 3 -> -3
+        ("2026-01-01", "L", 100, 3.0),  # before the window: not counted
+        ("2026-11-27", "M", 4),  # blank, and M has no unit price: unit cost 1.5 -> 6
+    )
+    fallback = [5.0, 1.5]
+    summary = sales_summary(sales, ["L", "M"], AS_OF, 7, fallback_price=fallback)
+    assert summary["sales_value"].tolist() == pytest.approx([6 + 5 - 3, 6])
+    assert summary["sold_in_window"].tolist() == [True, True]
+
+
+def test_future_sales_issue_text_and_cell():
+    sales = sales_frame(("2026-11-27", "A", 1), ("2026-12-01", "B", 2))
+    issues = future_sales_issues(sales, AS_OF)
+    assert len(issues) == 1
+    issue = issues[0]
+    assert (issue.sheet, issue.cell, issue.sku) == ("Sales", "A3", "B")
+    assert issue.problem == "sale dated 2026-12-01 is after the As Of Date 2026-11-27; ignored"
+
+
+def test_empty_sales():
+    sales = sales_frame()
+    matrix, mask = daily_demand_matrix(sales, ["A", "B"], AS_OF, 10)
+    assert matrix.shape == (2, 10) and not matrix.any() and mask.all()
+    summary = sales_summary(sales, ["A", "B"], AS_OF, 10)
+    assert summary["daily_demand"].tolist() == [0.0, 0.0]
+    assert summary["last_sale"].isna().all()
+    assert future_sales_issues(sales, AS_OF) == []
+
+
+def test_lines_for_unknown_skus_are_ignored_and_skus_must_be_unique():
+    sales = sales_frame(("2026-11-27", "ZZZ", 9), ("2026-11-27", "A", 1))
+    matrix, _ = daily_demand_matrix(sales, ["A"], AS_OF, 7)
+    assert matrix.sum() == 1.0
+    with pytest.raises(ValueError, match="skus must be unique; repeated: 'A'"):
+        daily_demand_matrix(sales, ["A", "A"], AS_OF, 7)
+    with pytest.raises(ValueError, match="history_days must be 1 or more, got 0"):
+        daily_demand_matrix(sales, ["A"], AS_OF, 0)
+
+
+def test_matrix_rows_follow_the_given_sku_order():
+    sales = sales_frame(("2026-11-27", "A", 1), ("2026-11-27", "B", 2))
+    matrix, _ = daily_demand_matrix(sales, pd.Series(["B", "A"]), AS_OF, 1)
+    assert matrix.tolist() == [[2.0], [1.0]]
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(demand)
+    assert result.attempted > 0 and result.failed == 0
