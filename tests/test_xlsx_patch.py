@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import posixpath
 import re
 import shutil
 import struct
@@ -273,6 +274,17 @@ def data_formats(path: Path, sheet: str = "Out") -> list[str]:
 # ---------------------------------------------------------------------------------
 # The whole patch, read back from disk
 # ---------------------------------------------------------------------------------
+def test_the_fixture_holds_what_an_owner_adds(book):
+    """Otherwise "every other part is byte-identical" would prove little."""
+    with zipfile.ZipFile(book) as zf:
+        names = zf.namelist()
+        wb = zf.read(workbook_part(zf))
+    for pattern in (r"xl/charts/chart\d+\.xml", r"xl/media/image\d+\.png", r"xl/comments.*\.xml",
+                    r"xl/drawings/drawing\d+\.xml", r"xl/drawings/.*\.vml", r"xl/tables/table\d+\.xml"):
+        assert any(re.fullmatch(pattern, n) for n in names), pattern
+    assert b"TotalQty" in wb
+
+
 def test_untouched_parts_are_byte_identical_in_the_same_order(book, tmp_path):
     dst = patched(book, tmp_path)
     sheet = part_of(book, "Out")
@@ -548,27 +560,25 @@ def test_1904_date_system(openpyxl_book, tmp_path):
 def renumber(src: Path, dst: Path) -> dict[str, str]:
     """Rename every sheet part so numbers run backwards, one target absolute (as after moving tabs)."""
     with zipfile.ZipFile(src) as zin:
-        names = [n for n in zin.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
-        mapping = {n: f"xl/worksheets/sheet{len(names) + 10 - i}.xml" for i, n in enumerate(sorted(names))}
+        olds = sorted(n for n in zin.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
+        mapping = {old: f"xl/worksheets/sheet{len(olds) + 10 - i}.xml" for i, old in enumerate(olds)}
+        base = {posixpath.basename(o).encode(): posixpath.basename(n).encode() for o, n in mapping.items()}
+
+        def rename(m: re.Match) -> bytes:
+            return m.group(1) + base[m.group(2)]
+
+        def new_name(name: str) -> str:
+            m = re.fullmatch(r"(xl/worksheets/(?:_rels/)?)(sheet\d+\.xml)(\.rels)?", name)
+            return m.group(1) + base[m.group(2).encode()].decode() + (m.group(3) or "") if m else name
+
         with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in zin.infolist():
-                data, name = zin.read(info), info.filename
-                for old, new in mapping.items():
-                    old_base, new_base = old.rsplit("/", 1)[1], new.rsplit("/", 1)[1]
-                    if name == old:
-                        name = new
-                    elif name == f"xl/worksheets/_rels/{old_base}.rels":
-                        name = f"xl/worksheets/_rels/{new_base}.rels"
-                if info.filename == "xl/_rels/workbook.xml.rels":
-                    data = re.sub(rb"worksheets/(sheet\d+\.xml)", lambda m: b"@@" + m.group(1), data)
-                    for old, new in mapping.items():
-                        data = data.replace(b"@@" + old.rsplit("/", 1)[1].encode(), b"worksheets/" + new.rsplit("/", 1)[1].encode())
-                    first = mapping[sorted(names)[0]]
-                    data = data.replace(b'"worksheets/' + first.rsplit("/", 1)[1].encode(), b'"/' + first.encode())
-                if info.filename == "[Content_Types].xml":
-                    data = re.sub(rb"/xl/worksheets/(sheet\d+\.xml)", lambda m: b"/@@" + m.group(1), data)
-                    for old, new in mapping.items():
-                        data = data.replace(b"/@@" + old.rsplit("/", 1)[1].encode() + b'"', b"/" + new.encode() + b'"')
+                name, data = new_name(info.filename), zin.read(info)
+                if name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                    data = re.sub(rb"(worksheets/)(sheet\d+\.xml)", rename, data)
+                if name == "xl/_rels/workbook.xml.rels":  # one absolute target, as some writers use
+                    first = b"worksheets/" + base[posixpath.basename(olds[0]).encode()]
+                    data = data.replace(b'Target="' + first, b'Target="/xl/' + first)
                 zout.writestr(zipfile.ZipInfo(name, info.date_time), data)
     return mapping
 
@@ -613,7 +623,7 @@ def test_workbook_part_found_through_package_rels(openpyxl_book, tmp_path):
     with zipfile.ZipFile(openpyxl_book) as zin, zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data, name = zin.read(info), info.filename
-            name = {"xl/workbook.xml": "xl/book.xml", "xl/_rels/workbook.xml.rels": "xl/_rels/book.xml.rels"}.get(name, name)
+            name = name.replace("workbook.xml", "book.xml")
             if info.filename in ("_rels/.rels", "[Content_Types].xml"):
                 data = data.replace(b"xl/workbook.xml", b"xl/book.xml")
             zout.writestr(zipfile.ZipInfo(name, info.date_time), data)
@@ -686,16 +696,20 @@ def with_calc_chain(src: Path, dst: Path, chain: bytes) -> Path:
     return dst
 
 
-CHAIN_HEAD = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+CHAIN_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+)
 
 
 def test_calc_chain_loses_only_the_patched_sheets_cells(openpyxl_book, tmp_path):
     # sheetIds: Sales 1, Out 2, Dashboard 3, Summary 4
-    chain = CHAIN_HEAD + b'<c r="A1" i="4"/><c r="A2"/><c r="B2" i="2" l="1"/><c r="B3"/><c r="A3" i="4"/><c r="A4"/><c r="A5"/><c r="A6"/></calcChain>'
+    summary = b'<c r="A3" i="4"/><c r="A4"/><c r="A5"/><c r="A6"/>'
+    chain = CHAIN_HEAD + b'<c r="A1" i="4"/><c r="A2"/><c r="B2" i="2" l="1"/><c r="B3"/>' + summary + b"</calcChain>"
     src = with_calc_chain(openpyxl_book, tmp_path / "src.xlsx", chain)
     dst = patched(src, tmp_path)
     got = read_part(dst, "xl/calcChain.xml")
-    assert got == CHAIN_HEAD + b'<c r="A1" i="4"/><c r="A2"/><c r="A3" i="4"/><c r="A4"/><c r="A5"/><c r="A6"/></calcChain>'
+    assert got == CHAIN_HEAD + b'<c r="A1" i="4"/><c r="A2"/>' + summary + b"</calcChain>"
     assert b"calcChain" in read_part(dst, "xl/_rels/workbook.xml.rels")
     openpyxl.load_workbook(dst)
 
@@ -712,7 +726,8 @@ def test_calc_chain_left_empty_is_removed_with_its_rel_and_content_type(openpyxl
     assert_same_parts(
         read_parts(dst, strip_volatile=False),
         {k: v for k, v in read_parts(src, strip_volatile=False).items() if k != "xl/calcChain.xml"},
-        ignore={"xl/worksheets/sheet2.xml", OUT_TABLE, "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"},
+        ignore={"xl/worksheets/sheet2.xml", OUT_TABLE, "xl/workbook.xml"}
+        | {"xl/_rels/workbook.xml.rels", "[Content_Types].xml"},
     )
     openpyxl.load_workbook(dst)
 
@@ -725,6 +740,7 @@ def test_calc_chain_left_empty_is_removed_with_its_rel_and_content_type(openpyxl
         (b'<c r="A5" i="2"/><c r="A6" i="3"/><c r="A7"/>', {"2"}, b'<c r="A6" i="3"/><c r="A7"/>'),
         (b'<c r="A5" i="3"/><c r="A6" i="2"/><c r="A7" i="3"/>', {"2"}, b'<c r="A5" i="3"/><c r="A7" i="3"/>'),
         (b'<c r="A5" i="3"/><c r="B2" i="2"/><c r="B3"/>', {"2"}, b'<c r="A5" i="3"/>'),
+        (b'<c r="B2" i="2"></c><c r="B3"></c><c r="A1" i="3"></c>', {"2"}, b'<c r="A1" i="3"></c>'),
     ],
 )
 def test_drop_calc_cells(chain, ids, exp):
@@ -762,7 +778,9 @@ def test_date_serials(when, exp):
 
 
 def test_date_serials_accept_dates_timestamps_and_blanks():
-    values = pd.Series([dt.date(2024, 1, 1), pd.Timestamp("2024-01-02"), None, pd.NaT, dt.datetime(2024, 1, 3, 6)], dtype=object)
+    values = pd.Series(
+        [dt.date(2024, 1, 1), pd.Timestamp("2024-01-02"), None, pd.NaT, dt.datetime(2024, 1, 3, 6)], dtype=object
+    )
     serials, _ = date_serials(values)
     assert serials[:2].tolist() == [45292, 45293] and np.isnan(serials[2:4]).all() and serials[4] == 45294.25
     aware = pd.Series(pd.to_datetime(["2024-01-01 10:00"]).tz_localize("Europe/Paris"))
@@ -804,17 +822,25 @@ def test_text_values_of_a_float_column_and_long_text():
     assert len(text[0]) == 32_767
 
 
+CALC = b'<calcPr fullCalcOnLoad="1"/>'
+VIEWS = b"<workbook><bookViews><workbookView><extLst/></workbookView></bookViews>"
+
+
 @pytest.mark.parametrize(
     "xml, exp",
     [
-        (b'<workbook><sheets/><calcPr calcId="191029"/></workbook>', b'<workbook><sheets/><calcPr calcId="191029" fullCalcOnLoad="1"/></workbook>'),
-        (b'<workbook><sheets/><calcPr fullCalcOnLoad="0"/></workbook>', b'<workbook><sheets/><calcPr fullCalcOnLoad="1"/></workbook>'),
-        (b'<workbook><calcPr fullCalcOnLoad="1"/></workbook>', b'<workbook><calcPr fullCalcOnLoad="1"/></workbook>'),
-        (b'<workbook><calcPr calcId="1"></calcPr></workbook>', b'<workbook><calcPr calcId="1" fullCalcOnLoad="1"></calcPr></workbook>'),
-        (b'<workbook><sheets><sheet/></sheets><definedNames><definedName/></definedNames></workbook>',
-         b'<workbook><sheets><sheet/></sheets><definedNames><definedName/></definedNames><calcPr fullCalcOnLoad="1"/></workbook>'),
-        (b'<workbook><bookViews><workbookView><extLst/></workbookView></bookViews><sheets/><pivotCaches/><extLst/></workbook>',
-         b'<workbook><bookViews><workbookView><extLst/></workbookView></bookViews><sheets/><calcPr fullCalcOnLoad="1"/><pivotCaches/><extLst/></workbook>'),
+        (b'<workbook><sheets/><calcPr calcId="191029"/></workbook>',
+         b'<workbook><sheets/><calcPr calcId="191029" fullCalcOnLoad="1"/></workbook>'),
+        (b'<workbook><sheets/><calcPr fullCalcOnLoad="0"/></workbook>', b"<workbook><sheets/>" + CALC + b"</workbook>"),
+        (b"<workbook>" + CALC + b"</workbook>", b"<workbook>" + CALC + b"</workbook>"),
+        (b'<workbook><calcPr calcId="1"></calcPr></workbook>',
+         b'<workbook><calcPr calcId="1" fullCalcOnLoad="1"></calcPr></workbook>'),
+        # no calcPr: after sheets and definedNames ...
+        (b"<workbook><sheets><sheet/></sheets><definedNames><definedName/></definedNames></workbook>",
+         b"<workbook><sheets><sheet/></sheets><definedNames><definedName/></definedNames>" + CALC + b"</workbook>"),
+        # ... before pivotCaches and the workbook's extLst, not a workbookView's extLst
+        (VIEWS + b"<sheets/><pivotCaches/><extLst/></workbook>",
+         VIEWS + b"<sheets/>" + CALC + b"<pivotCaches/><extLst/></workbook>"),
         (b'<x:workbook xmlns:x="m"><x:sheets/><x:oleSize ref="A1"/></x:workbook>',
          b'<x:workbook xmlns:x="m"><x:sheets/><x:calcPr fullCalcOnLoad="1"/><x:oleSize ref="A1"/></x:workbook>'),
     ],
@@ -826,40 +852,53 @@ def test_set_full_calc_on_load(xml, exp):
 NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
 
+def table(ref: str, inside: str = "", attrs: str = "") -> bytes:
+    auto_filter = f'<autoFilter ref="{ref}">{inside}</autoFilter>' if inside else f'<autoFilter ref="{ref}"/>'
+    return f'<table ref="{ref}"{attrs}>{auto_filter}</table>'.encode()
+
+
 @pytest.mark.parametrize(
-    "table, last_row, exp",
+    "xml, last_row, exp",
     [
-        (b'<table ref="A1:F2"><autoFilter ref="A1:F2"/></table>', 9, b'<table ref="A1:F9"><autoFilter ref="A1:F9"/></table>'),
-        (b'<table ref="A1:F40"><autoFilter ref="A1:F40"><sortState ref="A2:F40"><sortCondition ref="C2:C40"/></sortState></autoFilter></table>', 3,
-         b'<table ref="A1:F3"><autoFilter ref="A1:F3"><sortState ref="A2:F3"><sortCondition ref="C2:C3"/></sortState></autoFilter></table>'),
-        (b'<table ref="A1:C5" totalsRowShown="0"><autoFilter ref="A1:C5"/></table>', 2, b'<table ref="A1:C2" totalsRowShown="0"><autoFilter ref="A1:C2"/></table>'),
-        (b'<table ref="H1:J5"><autoFilter ref="H1:J5"/></table>', 9, None),  # not the sheet's table
-        (b'<table ref="A3:C5"><autoFilter ref="A3:C5"/></table>', 9, None),
+        (table("A1:F2"), 9, table("A1:F9")),
+        (table("A1:C5", attrs=' totalsRowShown="0"'), 2, table("A1:C2", attrs=' totalsRowShown="0"')),
+        # a sort state points at data rows: it follows them
+        (table("A1:F40", '<sortState ref="A2:F40"><sortCondition ref="C2:C40"/></sortState>'), 3,
+         table("A1:F3", '<sortState ref="A2:F3"><sortCondition ref="C2:C3"/></sortState>')),
+        (table("H1:J5"), 9, None),  # not the sheet's own table: left alone
+        (table("A3:C5"), 9, None),
     ],
 )
-def test_resize_table(table, last_row, exp):
-    assert resize_table(table, last_row) == exp
+def test_resize_table(xml, last_row, exp):
+    assert resize_table(xml, last_row) == exp
 
 
 def test_a_table_with_a_totals_row_is_refused():
     with pytest.raises(WorkbookError, match="Total Row"):
-        resize_table(b'<table displayName="OutTable" ref="A1:F4" totalsRowCount="1"><autoFilter ref="A1:F3"/></table>', 9, sheet_name="Out")
+        resize_table(table("A1:F4", attrs=' displayName="OutTable" totalsRowCount="1"'), 9, sheet_name="Out")
+
+
+def row2(k_style: str, x_style: str, n_style: str) -> bytes:
+    """The expected row 2 for the frame {"k": ["k"], "x": ["x"], "n": [7]} with these styles."""
+    s = [f' s="{style}"' if style else "" for style in (k_style, x_style, n_style)]
+    return (f'<row r="2"><c r="A2"{s[0]} t="inlineStr"><is><t>k</t></is></c>'
+            f'<c r="B2"{s[1]} t="inlineStr"><is><t>x</t></is></c><c r="C2"{s[2]}><v>7</v></c></row>').encode()
 
 
 @pytest.mark.parametrize(
     "sheet, exp_row2",
     [
         # style from row-2 cells; General columns without a style get none
-        (b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" s="4"/><c r="C2" s="5"/></row></sheetData>',
-         b'<row r="2"><c r="A2" s="4" t="inlineStr"><is><t>k</t></is></c><c r="B2" t="inlineStr"><is><t>x</t></is></c><c r="C2" s="5"><v>7</v></c></row>'),
+        (b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" s="4"/><c r="C2" s="5"/></row>'
+         b"</sheetData>", row2("4", "", "5")),
         # else from <col style>
         (b'<cols><col min="1" max="3" width="9" style="6"/></cols><sheetData><row r="1"><c r="A1"/></row></sheetData>',
-         b'<row r="2"><c r="A2" s="6" t="inlineStr"><is><t>k</t></is></c><c r="B2" s="6" t="inlineStr"><is><t>x</t></is></c><c r="C2" s="6"><v>7</v></c></row>'),
+         row2("6", "6", "6")),
         # a formatted row 2 (customFormat) beats <col>; its cells beat the row
-        (b'<cols><col min="1" max="3" style="6"/></cols><sheetData><row r="1"/><row r="2" s="8" customFormat="1"><c r="C2" s="5"/></row></sheetData>',
-         b'<row r="2"><c r="A2" s="8" t="inlineStr"><is><t>k</t></is></c><c r="B2" s="8" t="inlineStr"><is><t>x</t></is></c><c r="C2" s="5"><v>7</v></c></row>'),
+        (b'<cols><col min="1" max="3" style="6"/></cols><sheetData><row r="1"/>'
+         b'<row r="2" s="8" customFormat="1"><c r="C2" s="5"/></row></sheetData>', row2("8", "8", "5")),
         # an empty sheet: no header row, no styles
-        (b"<sheetData/>", b'<row r="2"><c r="A2" t="inlineStr"><is><t>k</t></is></c><c r="B2" t="inlineStr"><is><t>x</t></is></c><c r="C2"><v>7</v></c></row>'),
+        (b"<sheetData/>", row2("", "", "")),
     ],
 )
 def test_patch_worksheet_styles(sheet, exp_row2):
@@ -873,12 +912,13 @@ def test_patch_worksheet_styles(sheet, exp_row2):
 
 def test_patch_worksheet_with_a_namespace_prefix():
     spec = contract.Sheet("T", "output", "TTable", (C("K", "k"), C("N", "n", "number")))
-    xml = (b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:dimension ref="A1:B9"/>'
-           b'<x:sheetData><x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c></x:row><x:row r="2"><x:c r="B2" s="3"/></x:row>'
+    main = b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    xml = (b"<x:worksheet " + main + b'><x:dimension ref="A1:B9"/><x:sheetData>'
+           b'<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c></x:row><x:row r="2"><x:c r="B2" s="3"/></x:row>'
            b'<x:row r="9"><x:c r="A9"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>')
     got, _ = patch_worksheet(xml, pd.DataFrame({"k": [" a"], "n": [np.nan]}), spec)
     assert got == (
-        b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:dimension ref="A1:B2"/>'
+        b"<x:worksheet " + main + b'><x:dimension ref="A1:B2"/>'
         b'<x:sheetData><x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c></x:row><x:row r="2"><x:c r="A2" t="inlineStr">'
         b'<x:is><x:t xml:space="preserve"> a</x:t></x:is></x:c><x:c r="B2" s="3"/></x:row></x:sheetData></x:worksheet>'
     )

@@ -92,7 +92,9 @@ def diff_parts(
     return out
 
 
-def assert_same_parts(got: Path | dict[str, bytes], exp: Path | dict[str, bytes], *, ignore: Iterable[str] = ()) -> None:
+def assert_same_parts(
+    got: Path | dict[str, bytes], exp: Path | dict[str, bytes], *, ignore: Iterable[str] = ()
+) -> None:
     """Fail with the readable differences unless the packages match (see :func:`diff_parts`)."""
     problems = diff_parts(got, exp, ignore=ignore)
     assert not problems, "\n".join(problems)

@@ -617,7 +617,8 @@ def date_serials(values: pd.Series, *, date1904: bool = False) -> tuple[np.ndarr
     early = np.isfinite(serials) & (serials < (0 if date1904 else 1))
     iso = np.full(len(serials), "", dtype=object)
     if early.any():
-        iso[early] = np.array(stamps[early].dt.strftime("%Y-%m-%d %H:%M:%S").str.removesuffix(" 00:00:00"), dtype=object)
+        text = stamps[early].dt.strftime("%Y-%m-%d %H:%M:%S").str.removesuffix(" 00:00:00")
+        iso[early] = text.to_numpy(dtype=object)
         serials = np.where(early, np.nan, serials)
     return serials, (early, iso)
 
@@ -712,7 +713,7 @@ def set_full_calc_on_load(xml: bytes) -> bytes:
     return xml[:at] + b"<" + prefix + b'calcPr fullCalcOnLoad="1"/>' + xml[at:]
 
 
-_CALC_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)/>")
+_CALC_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>\s*</(?:[\w.-]+:)?c>)")  # <c .../> or <c ...></c>
 
 
 def drop_calc_cells(xml: bytes, sheet_ids: set[str] | frozenset[str]) -> tuple[bytes, int]:
