@@ -68,7 +68,13 @@ class Parsed:
 
 
 def _is_blank(s: pd.Series) -> pd.Series:
-    return s.isna() | s.astype(str).str.strip().eq("")
+    # Readers give None or "" for empty cells; text of only spaces is caught per column type.
+    return s.isna() | s.eq("")
+
+
+def _kind(s: pd.Series) -> str:
+    """pandas' one-pass guess of what a column holds ('string', 'floating', 'date', 'mixed', ...)."""
+    return pd.api.types.infer_dtype(s, skipna=True)
 
 
 def _quote(v: Any) -> str:
@@ -109,27 +115,32 @@ def header_map(sheet: K.Sheet, header: list[Any]) -> dict[str, int]:
 def _to_text(s: pd.Series) -> pd.Series:
     """Cell values as text: 1001.0 typed in a SKU column reads as "1001"."""
     out = s.astype(object).where(s.notna(), "")
-    numeric = pd.to_numeric(out.where(out.map(type).isin((int, float))), errors="coerce")
-    whole = numeric.notna() & np.isfinite(numeric) & (numeric == np.round(numeric))
-    if whole.any():
-        out = out.where(~whole, numeric[whole].astype("int64").astype(str))
-    return out.astype(str).str.strip().astype(object)
+    if _kind(s) not in ("string", "empty"):
+        numeric = pd.to_numeric(out.where(out.map(type).isin((int, float))), errors="coerce")
+        whole = numeric.notna() & np.isfinite(numeric) & (numeric == np.round(numeric))
+        if whole.any():
+            out = out.where(~whole, numeric[whole].astype("int64").astype(str))
+        out = out.astype(str)
+    return out.str.strip().astype(object)
 
 
 def _to_number(s: pd.Series) -> pd.Series:
-    as_bool = s.map(type).eq(bool)  # a TRUE/FALSE cell is not a quantity
-    num = pd.to_numeric(s.where(~as_bool), errors="coerce").astype("float64")
+    if _kind(s) not in ("floating", "integer", "mixed-integer-float", "empty"):
+        s = s.where(~s.map(type).eq(bool))  # a TRUE/FALSE cell is not a quantity
+    num = pd.to_numeric(s, errors="coerce").astype("float64")
     return num.where(np.isfinite(num))
 
 
 def _to_date(s: pd.Series) -> pd.Series:
     """Dates from date cells, Excel serial numbers, or ISO text (2026-03-01)."""
+    if _kind(s) in ("date", "datetime"):  # the usual case: every cell a real date
+        return pd.to_datetime(s.astype(object), errors="coerce").astype("datetime64[ns]").dt.normalize()
     kinds = s.map(type)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     is_dt = kinds.isin((dt.date, dt.datetime, pd.Timestamp))
     if is_dt.any():
         out[is_dt] = pd.to_datetime(s[is_dt].astype(object), errors="coerce")
-    is_num = kinds.isin((int, float)) & ~s.map(type).eq(bool)
+    is_num = kinds.isin((int, float))
     if is_num.any():
         serial = pd.to_numeric(s[is_num], errors="coerce")
         serial = serial.where((serial >= 1) & (serial < 2958466))  # 1900-01-01 .. 9999-12-31
@@ -167,12 +178,7 @@ def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None) 
         rows = [[]]
     cols = header_map(sheet, rows[0])
     body = rows[1:]
-    width = max((i for i in cols.values()), default=-1) + 1
-    raw = pd.DataFrame(
-        [r[:width] + [None] * (width - len(r[:width])) for r in body] if body else [],
-        columns=range(width), dtype=object,
-    )
-    raw.index = pd.RangeIndex(2, 2 + len(raw))  # Excel row numbers
+    raw = _columns(body, sorted(cols.values()))
     frame = pd.DataFrame(index=raw.index)
     bad = pd.DataFrame(False, index=raw.index, columns=[c.field for c in sheet.columns])
     issues: list[Issue] = []
@@ -214,6 +220,24 @@ def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None) 
     return Parsed(frame[keep].reset_index(drop=True), bad[keep].reset_index(drop=True), issues)
 
 
+def _columns(body: list[list[Any]], wanted: list[int]) -> pd.DataFrame:
+    """The wanted columns of the body rows as object Series, indexed by Excel row number.
+
+    One numpy object array holds the block (built in C); ragged rows (a live range
+    may hand back short rows) are padded first.
+    """
+    index = pd.RangeIndex(2, 2 + len(body))
+    width = max(wanted, default=-1) + 1
+    if body and (len(set(map(len, body))) > 1 or len(body[0]) < width):
+        width = max(width, max(len(r) for r in body))
+        body = [list(r) + [None] * (width - len(r)) for r in body]
+    block = np.empty((len(body), width if body else 0), dtype=object)
+    if body:
+        block[:] = [r[:width] for r in body] if len(body[0]) != width else body
+    return pd.DataFrame({i: pd.Series(block[:, i] if body else [], index=index, dtype=object)
+                         for i in wanted}, index=index)
+
+
 def _addr(col_index0: int, row: int) -> str:
     return f"{K.column_letter(col_index0 + 1)}{row}"
 
@@ -230,6 +254,14 @@ def _empty(col: K.Column, n: int, index: pd.Index) -> pd.Series:
 
 def _convert(col: K.Column, s: pd.Series, blank: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(typed values, mask of cells that held something unusable)."""
+    typed, invalid = _convert_kind(col, s, blank)
+    if invalid.any():  # a cell holding only spaces is blank, not wrong (checked on the few bad cells)
+        spaces = s[invalid].map(lambda v: isinstance(v, str) and not v.strip())
+        invalid = invalid & ~spaces.reindex(s.index, fill_value=False)
+    return typed, invalid
+
+
+def _convert_kind(col: K.Column, s: pd.Series, blank: pd.Series) -> tuple[pd.Series, pd.Series]:
     if col.kind in ("number", "integer", "money", "percent"):
         typed = _to_number(s)
         invalid = typed.isna() & ~blank

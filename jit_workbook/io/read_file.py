@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import python_calamine
@@ -73,12 +74,16 @@ def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozense
             + ("Output sheets can be added back with: jit-workbook upgrade " + str(path)
                if all(K.sheet(m).role == "output" for m in missing if m in K.SHEETS_BY_NAME)
                else "Sheet names must be exactly as in the template (jit-workbook new makes a fresh one)."))
+    wanted = [n for n in names if n in present]
+    # The error scan inflates each sheet's XML; it runs beside calamine on the other core.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        errors = pool.submit(_error_cells, path, wanted)
+        rows = {n: book.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wanted}
+        found = errors.result()
+    return {n: Grid(rows[n], found.get(n, {})) for n in wanted}
+
+
+def _error_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int], str]]:
     with zipfile.ZipFile(path) as zf:
         parts = sheet_parts(zf)
-        grids = {}
-        for name in names:
-            if name not in present:
-                continue
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            grids[name] = Grid(rows, error_cells(zf, parts[name]) if name in parts else {})
-    return grids
+        return {n: error_cells(zf, parts[n]) for n in names if n in parts}
