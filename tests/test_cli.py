@@ -226,3 +226,36 @@ def test_demo_command(tmp_path):
     reorder = sheet_rows(tmp_path / "demo" / "JIT_Inventory.xlsx", "Reorder")
     assert set(reorder["Status"]) >= {"REORDER", "OK", "DO NOT REORDER"}
     assert set(reorder["Stock Flag"].dropna()) == {"OBSOLETE", "SLOW"}
+
+
+def test_rows_pasted_below_the_table_are_read(shop):
+    """Excel does not always extend a table over pasted rows; those rows still count."""
+    wb = openpyxl.load_workbook(shop)
+    sales = wb["Sales"]
+    table_end = int(sales.tables["SalesTable"].ref.split(":")[1][1:])
+    sku = wb["Stock"]["A2"].value
+    sales.append([dt.datetime(2026, 11, 20), sku, 1000, None])
+    assert sales.max_row == table_end + 1
+    wb.save(shop)
+    assert run("recalc", shop).exit_code == 0
+    row = sheet_rows(shop, "Reorder").set_index("SKU").loc[sku]
+    assert row["Last Sale"] == dt.datetime(2026, 11, 20)
+    assert row["Daily Demand"] > 1000 / 365
+
+
+def test_excel_error_values_in_inputs_are_named(shop):
+    edit(shop, "Sales", {"C4": "#N/A", "A9": "#DIV/0!"})  # openpyxl stores these as error cells
+    assert run("recalc", shop).exit_code == 0
+    issues = sheet_rows(shop, "Data Issues")
+    got = set(issues["Sheet"] + "!" + issues["Cell"] + ": " + issues["Problem"])
+    assert "Sales!C4: Quantity is the error value #N/A; sale skipped" in got
+    assert "Sales!A9: Date is the error value #DIV/0!; sale skipped" in got
+
+
+def test_sales_after_the_as_of_date_are_ignored_and_reported(shop):
+    sku = openpyxl.load_workbook(shop)["Stock"]["A2"].value
+    edit(shop, "Sales", {"A2": dt.datetime(2026, 12, 25), "B2": sku})
+    assert run("recalc", shop).exit_code == 0
+    issues = sheet_rows(shop, "Data Issues")
+    hit = issues[issues["Cell"] == "A2"]
+    assert hit["Problem"].iloc[0].startswith("sale dated 2026-12-25 is after the As Of Date 2026-11-20")
