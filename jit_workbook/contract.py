@@ -316,8 +316,45 @@ DASHBOARD = Sheet(
     tab_color=OUTPUT_TAB,
 )
 
+REVIEW_LOG = Sheet(
+    "Review Log", "output", "ReviewLogTable",
+    (
+        C("Month", "month", width=10, doc="Review month, YYYY-MM."),
+        C("SKU", "sku", width=14, number_format=FMT_TEXT),
+        C("Stock Flag", "stock_flag", "choice", width=11, choices=STOCK_FLAGS),
+        C("On Hand", "on_hand", "number", width=9, number_format=FMT_QTY),
+        C("Stock Value", "stock_value", "money", width=12, number_format=FMT_MONEY),
+        C("Decision", "decision", width=12),
+    ),
+    doc="One block per monthly review; rerunning a month replaces only that month's block.",
+    tab_color=OUTPUT_TAB,
+)
+
+# The Dashboard is one Measure/Value/Notes table in a fixed row order, so the charts the
+# template draws beside it can point at fixed ranges.
+DASHBOARD_FLAG_ROWS = ("Stock value: obsolete", "Stock value: slow", "Stock value: other")
+DASHBOARD_TOP_ITEMS = 10   # largest obsolete/slow items by stock value
+DASHBOARD_LOG_MONTHS = 12  # stock value per review month, newest last
+DASHBOARD_KPIS = (
+    "Stock value (cash tied up)", "Consignment stock value", "Yearly holding cost", "Stock turns per year",
+    "Average days of cover", "SKUs to reorder", "Value to reorder", "Obsolete SKUs", "Obsolete stock value",
+    "Slow SKUs", "Slow stock value",
+)
+
+
+def dashboard_rows() -> dict[str, tuple[int, int]]:
+    """First and last sheet row (one-based) of each Dashboard block, for the charts."""
+    first = 2
+    blocks = {}
+    for name, size in (("kpis", len(DASHBOARD_KPIS)), ("flags", len(DASHBOARD_FLAG_ROWS)),
+                       ("top", DASHBOARD_TOP_ITEMS), ("months", DASHBOARD_LOG_MONTHS)):
+        blocks[name] = (first, first + size - 1)
+        first += size
+    return blocks
+
+
 INPUT_SHEETS: tuple[Sheet, ...] = (SETTINGS, STOCK, SALES, SUPPLIERS, RECEIPTS)
-OUTPUT_SHEETS: tuple[Sheet, ...] = (REORDER, ORDERS, OBSOLETE_REVIEW, DASHBOARD, DATA_ISSUES)
+OUTPUT_SHEETS: tuple[Sheet, ...] = (REORDER, ORDERS, OBSOLETE_REVIEW, REVIEW_LOG, DASHBOARD, DATA_ISSUES)
 ALL_SHEETS: tuple[Sheet, ...] = INPUT_SHEETS + OUTPUT_SHEETS
 # Sheets a workbook may lack without stopping the run (read as empty).
 OPTIONAL_INPUT_SHEETS = frozenset({RECEIPTS.name})
