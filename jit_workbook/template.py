@@ -46,7 +46,11 @@ def build_template(path: Path | None = None, settings: dict[str, Any] | None = N
     for sheet in K.ALL_SHEETS:
         ws = wb.create_sheet(sheet.name)
         rows = _settings_rows(settings or {}) if sheet is K.SETTINGS else []
+        if sheet is K.DASHBOARD:
+            rows = _dashboard_rows()
         _lay_out(ws, sheet, rows)
+        if sheet is K.DASHBOARD:
+            _dashboard_charts(ws)
     wb.active = 0
     wb.properties.creator = "jit-workbook"
     wb.properties.created = FIXED_TIME
@@ -60,6 +64,47 @@ def build_template(path: Path | None = None, settings: dict[str, Any] | None = N
 
 def _settings_rows(values: dict[str, Any]) -> list[list[Any]]:
     return [[label, values.get(label, default), notes] for label, default, notes in Settings.rows()]
+
+
+def _dashboard_rows() -> list[list[Any]]:
+    """The Dashboard's fixed layout, labels only: every run fills in the values."""
+    blocks = K.dashboard_rows()
+    rows = [[m, None, None] for m in K.DASHBOARD_KPIS] + [[m, None, None] for m in K.DASHBOARD_FLAG_ROWS]
+    rows += [[None, None, None]] * (blocks["top"][1] - blocks["top"][0] + 1)
+    rows += [[None, None, None]] * (blocks["months"][1] - blocks["months"][0] + 1)
+    return rows
+
+
+def _dashboard_charts(ws) -> None:
+    """Native charts beside the Dashboard table, on the fixed row blocks of the contract."""
+    from openpyxl.chart import BarChart, LineChart, Reference
+
+    blocks = K.dashboard_rows()
+
+    def bar(title: str, block: str, horizontal: bool = False) -> BarChart:
+        first, last = blocks[block]
+        chart = BarChart()
+        chart.type = "bar" if horizontal else "col"
+        chart.title, chart.legend = title, None
+        chart.add_data(Reference(ws, min_col=2, min_row=first, max_row=last), titles_from_data=False)
+        chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+        chart.y_axis.title = "Stock value"
+        chart.y_axis.numFmt = "#,##0"
+        chart.height, chart.width = 7.5, 16
+        return chart
+
+    ws.add_chart(bar("Stock value by flag", "flags"), "E2")
+    top = bar("Largest obsolete and slow items", "top", horizontal=True)
+    top.x_axis.scaling.orientation = "maxMin"  # largest at the top
+    ws.add_chart(top, "E18")
+    first, last = blocks["months"]
+    trend = LineChart()
+    trend.title, trend.legend = "Flagged stock value per review month", None
+    trend.add_data(Reference(ws, min_col=2, min_row=first, max_row=last), titles_from_data=False)
+    trend.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    trend.y_axis.numFmt = "#,##0"
+    trend.height, trend.width = 7.5, 16
+    ws.add_chart(trend, "E34")
 
 
 def _lay_out(ws, sheet: K.Sheet, rows: list[list[Any]]) -> None:
