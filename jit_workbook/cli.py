@@ -80,16 +80,36 @@ def new(path: Path, force: bool) -> None:
               help="Write the result here and leave PATH untouched.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 def recalc(path: Path, output: Path | None, quiet: bool) -> None:
-    """Recalculate what to reorder; writes the Reorder and Data Issues sheets.
+    """Recalculate what to reorder; writes the Reorder, Dashboard and Data Issues sheets.
 
     The previous version of PATH is kept as NAME.backup.xlsx beside it.
 
     Example: jit-workbook recalc JIT_Inventory.xlsx
     """
+    _run_action(actions.recalculate, path, output, quiet)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the result here and leave PATH untouched.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def review(path: Path, output: Path | None, quiet: bool) -> None:
+    """Monthly review of obsolete and slow stock; also refreshes Reorder and the Dashboard.
+
+    Writes Obsolete Review (your Decision and Notes are kept), this month's block of the
+    Review Log (earlier months are never changed) and the Dashboard.
+
+    Example: jit-workbook review JIT_Inventory.xlsx
+    """
+    _run_action(actions.monthly_review, path, output, quiet)
+
+
+def _run_action(action, path: Path, output: Path | None, quiet: bool) -> None:
     book = FileBook(path, output)
     book.check()
     with _progress(path, quiet) as step:
-        result = actions.recalculate(book, progress=step)
+        result = action(book, progress=step)
     if not quiet:
         click.echo(result.summary)
         where = output or path

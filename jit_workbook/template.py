@@ -77,7 +77,7 @@ def _dashboard_rows() -> list[list[Any]]:
 
 def _dashboard_charts(ws) -> None:
     """Native charts beside the Dashboard table, on the fixed row blocks of the contract."""
-    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.chart import BarChart, Reference
 
     blocks = K.dashboard_rows()
 
@@ -97,14 +97,7 @@ def _dashboard_charts(ws) -> None:
     top = bar("Largest obsolete and slow items", "top", horizontal=True)
     top.x_axis.scaling.orientation = "maxMin"  # largest at the top
     ws.add_chart(top, "E18")
-    first, last = blocks["months"]
-    trend = LineChart()
-    trend.title, trend.legend = "Flagged stock value per review month", None
-    trend.add_data(Reference(ws, min_col=2, min_row=first, max_row=last), titles_from_data=False)
-    trend.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-    trend.y_axis.numFmt = "#,##0"
-    trend.height, trend.width = 7.5, 16
-    ws.add_chart(trend, "E34")
+    ws.add_chart(bar("Flagged stock value by month", "months"), "E34")
 
 
 def _lay_out(ws, sheet: K.Sheet, rows: list[list[Any]]) -> None:

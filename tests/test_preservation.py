@@ -74,7 +74,7 @@ def owner_book(tmp_path_factory) -> Path:
 def tool_parts(zf: zipfile.ZipFile) -> set[str]:
     parts = sheet_parts(zf)
     own = {"xl/workbook.xml", "xl/calcChain.xml"}
-    for name in ("Reorder", "Data Issues"):
+    for name in ("Reorder", "Dashboard", "Data Issues"):
         own.add(parts[name])
         own.update(table_parts(zf, parts[name]))
     return own
