@@ -121,19 +121,24 @@ def _run_action(action, path: Path, output: Path | None, quiet: bool) -> None:
 @click.option("--shop", default="demo", show_default=True,
               type=click.Choice(["tiny", "demo", "bench", "excel-limit"]), help="Which reference shop to build.")
 def demo(folder: Path, shop: str) -> None:
-    """Build a realistic demo shop in FOLDER and recalculate it.
+    """Build a realistic demo shop in FOLDER, recalculate it and run its monthly review.
+
+    The demo shop has a few hundred SKUs from several suppliers and a year and a half of
+    daily sales (fast, slow, intermittent, seasonal, new and dead items, returns,
+    consignment and Do Not Reorder items), plus five past monthly reviews.
 
     Example: jit-workbook demo demo/
     """
-    from .demo import write_shop
+    from .demo import seed_review_history, write_shop
 
     folder.mkdir(parents=True, exist_ok=True)
     path = write_shop(shop, folder / "JIT_Inventory.xlsx")
+    seed_review_history(path)
     book = FileBook(path)
     with _progress(path, False) as step:
-        result = actions.recalculate(book, progress=step)
-    click.echo(result.summary)
-    click.echo(f"Open {path} and look at the Reorder sheet.")
+        click.echo(actions.recalculate(book, progress=step).summary)
+        click.echo(actions.monthly_review(book, progress=step).summary)
+    click.echo(f"Open {path}: Reorder says what to order, Obsolete Review what to clear, Dashboard the overview.")
 
 
 @contextmanager

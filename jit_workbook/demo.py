@@ -189,3 +189,32 @@ def write_shop(name: str, path: Path) -> Path:
     build_template(path, settings={"Business Name": spec.business, "As Of Date": spec.as_of})
     patch_sheets(path, path, make_shop(name))
     return path
+
+
+def seed_review_history(path: Path, months: int = 5, seed: int = 3) -> None:
+    """Fill the Review Log with the reviews the demo shop would have done in past months.
+
+    Each past review plans the shop from the sales known at that month's end (with
+    today's stock counts, the only ones the demo has), so the Dashboard's month-by-month
+    chart has a history to show.
+    """
+    from . import contract as K
+    from .io.parse import parse_inputs
+    from .io.read_file import read_grids
+    from .io.xlsx_patch import patch_sheets
+    from .planning import plan_reorder
+    from .review import review_frame, update_log
+
+    inputs = parse_inputs(read_grids(path, [s.name for s in K.INPUT_SHEETS], K.OPTIONAL_INPUT_SHEETS))
+    rng = np.random.default_rng(seed)
+    log = pd.DataFrame(columns=K.REVIEW_LOG.fields)
+    as_of = pd.Timestamp(inputs.settings.plan_date())
+    for k in range(months, 0, -1):
+        month_end = (as_of - pd.DateOffset(months=k)) + pd.offsets.MonthEnd(0)
+        settings = inputs.settings.model_copy(update={"as_of_date": month_end.date()})
+        past = inputs.sales[inputs.sales["date"] <= month_end]
+        reorder, _ = plan_reorder(inputs.stock, past, inputs.suppliers, settings)
+        review = review_frame(reorder, settings, None, log)
+        review["decision"] = rng.choice(["Keep", "Markdown", "Bundle", "Return", ""], len(review))
+        log = update_log(log, review, month_end.strftime("%Y-%m"))
+    patch_sheets(path, path, {K.REVIEW_LOG.name: log})

@@ -226,6 +226,9 @@ def test_demo_command(tmp_path):
     reorder = sheet_rows(tmp_path / "demo" / "JIT_Inventory.xlsx", "Reorder")
     assert set(reorder["Status"]) >= {"REORDER", "OK", "DO NOT REORDER"}
     assert set(reorder["Stock Flag"].dropna()) == {"OBSOLETE", "SLOW"}
+    assert result.output.splitlines()[1].startswith("Review 2026-11: ")
+    log = sheet_rows(tmp_path / "demo" / "JIT_Inventory.xlsx", "Review Log")
+    assert sorted(set(log["Month"])) == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
 
 
 def test_rows_pasted_below_the_table_are_read(shop):
