@@ -117,6 +117,35 @@ def _run_action(action, path: Path, output: Path | None, quiet: bool) -> None:
 
 
 @cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def upgrade(path: Path) -> None:
+    """Add the output sheets PATH lacks (made from an older template, or deleted).
+
+    Each missing sheet comes from the current template, with its table, formats and
+    charts; nothing else in the file changes. The previous version is kept as
+    NAME.backup.xlsx.
+
+    Example: jit-workbook upgrade JIT_Inventory.xlsx
+    """
+    from .io.read_file import check_readable, check_writable
+    from .io.xlsx_patch import atomic_replace
+    from .io.xlsx_upgrade import add_missing_sheets
+
+    check_readable(path)
+    check_writable(path)
+    source = path.read_bytes()
+    lines = add_missing_sheets(path, path)
+    if any(line.startswith("added") for line in lines):
+        atomic_replace(backup_path(path), lambda fh: fh.write(source))
+    for line in lines:
+        click.echo(line)
+    if not any(line.startswith("added") for line in lines):
+        click.echo("Nothing to add: every output sheet is there.")
+    if any(line.endswith("not added") for line in lines):
+        raise WorkbookError("some sheets could not be added (see above); rename the sheet in the way and run again")
+
+
+@cli.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--shop", default="demo", show_default=True,
               type=click.Choice(["tiny", "demo", "bench", "excel-limit"]), help="Which reference shop to build.")

@@ -27,7 +27,7 @@ from . import contract as K
 from .settings import Settings
 
 FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FONT = Font(name="Calibri", sz=11, bold=True, color="FFFFFF")
 INPUT_FILL = PatternFill("solid", fgColor="305496")
 OUTPUT_FILL = PatternFill("solid", fgColor="548235")
 EDITABLE_FILL = PatternFill("solid", fgColor="FFF2CC")

@@ -262,3 +262,18 @@ def test_sales_after_the_as_of_date_are_ignored_and_reported(shop):
     issues = sheet_rows(shop, "Data Issues")
     hit = issues[issues["Cell"] == "A2"]
     assert hit["Problem"].iloc[0].startswith("sale dated 2026-12-25 is after the As Of Date 2026-11-20")
+
+
+def test_upgrade_adds_a_deleted_output_sheet_then_recalc_works(shop):
+    wb = openpyxl.load_workbook(shop)
+    del wb["Data Issues"]
+    wb.save(shop)
+    assert run("recalc", shop).exit_code == 2
+    result = run("upgrade", shop)
+    assert result.exit_code == 0, result.output
+    assert "added sheet 'Data Issues' (table DataIssuesTable)" in result.output
+    assert backup_path(shop).exists()
+    assert run("recalc", shop).exit_code == 0
+    assert list(sheet_rows(shop, "Data Issues").columns) == K.DATA_ISSUES.names
+    again = run("upgrade", shop)
+    assert again.exit_code == 0 and "Nothing to add" in again.output
