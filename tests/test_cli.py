@@ -277,3 +277,23 @@ def test_upgrade_adds_a_deleted_output_sheet_then_recalc_works(shop):
     assert list(sheet_rows(shop, "Data Issues").columns) == K.DATA_ISSUES.names
     again = run("upgrade", shop)
     assert again.exit_code == 0 and "Nothing to add" in again.output
+
+
+def test_progress_bar_on_large_workbooks_in_a_terminal(shop, monkeypatch, capsys):
+    import io
+    import sys
+
+    import jit_workbook.cli as cli_module
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(cli_module, "PROGRESS_BYTES", 1000)  # the tiny shop counts as large here
+    with cli_module._progress(shop, quiet=False) as step:
+        step("reading the workbook")
+        step("planning 40 SKUs")
+    shown = terminal.getvalue()
+    assert "reading the workbook" in shown and "planning 40 SKUs" in shown
