@@ -13,7 +13,7 @@ Cell addresses are one-based, Excel style: the header is row 1, data starts at r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["text", "number", "integer", "date", "choice", "percent", "money"]

@@ -128,7 +128,7 @@ def make_shop(name: str) -> dict[str, pd.DataFrame]:
 
 def _sales(spec: ShopSpec, rng: np.random.Generator, pattern: np.ndarray, rate: np.ndarray) -> pd.DataFrame:
     """Daily sales lines (one per SKU and day with a sale), vectorised over SKUs × days."""
-    n, days = len(pattern), spec.days
+    days = spec.days
     t = np.arange(days)
     calendar = pd.DatetimeIndex(pd.Timestamp(spec.as_of) - pd.to_timedelta(days - 1 - t, unit="D"))
     doy = calendar.day_of_year.to_numpy()

@@ -7,7 +7,6 @@ the source, the previous version is first kept as ``<name>.backup.xlsx`` beside 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd

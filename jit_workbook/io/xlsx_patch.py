@@ -69,6 +69,25 @@ _AFTER_CALC_PR = (
 # ---------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------
+def open_package(src: Path) -> tuple[bytes, zipfile.ZipFile]:
+    """One in-memory snapshot of the workbook and a zip reader over it.
+
+    Reading it whole also frees ``src`` for ``os.replace`` on Windows. Raises
+    WorkbookError with a plain message for a missing file or one that is not an .xlsx.
+    """
+    try:
+        package = Path(src).read_bytes()
+    except FileNotFoundError as exc:
+        raise WorkbookError(f"The workbook {src} does not exist. Check the file name and folder.") from exc
+    try:
+        return package, zipfile.ZipFile(io.BytesIO(package))
+    except zipfile.BadZipFile as exc:
+        raise WorkbookError(
+            f"{Path(src).name} is not an Excel workbook (.xlsx). Open it in Excel and save it as "
+            "'Excel Workbook (*.xlsx)'."
+        ) from exc
+
+
 def patch_sheets(
     src: Path,
     dst: Path,
@@ -93,17 +112,7 @@ def patch_sheets(
     written in any of those cases.
     """
     src, dst = Path(src), Path(dst)
-    try:
-        package = src.read_bytes()  # one snapshot; also frees src for os.replace on Windows
-    except FileNotFoundError as exc:
-        raise WorkbookError(f"The workbook {src} does not exist. Check the file name and folder.") from exc
-    try:
-        zin = zipfile.ZipFile(io.BytesIO(package))
-    except zipfile.BadZipFile as exc:
-        raise WorkbookError(
-            f"{src.name} is not an Excel workbook (.xlsx). Open it in Excel and save it as "
-            "'Excel Workbook (*.xlsx)'."
-        ) from exc
+    package, zin = open_package(src)
     with zin:
         replaced, removed = plan_patch(zin, sheets, contract_sheets=contract_sheets, book_name=src.name)
         atomic_replace(

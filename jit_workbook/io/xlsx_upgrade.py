@@ -76,7 +76,7 @@ from jit_workbook.io.xlsx_parts import (
     workbook_part,
     workbook_sheets,
 )
-from jit_workbook.io.xlsx_patch import atomic_replace, copy_package
+from jit_workbook.io.xlsx_patch import atomic_replace, copy_package, open_package
 from jit_workbook.template import build_template
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -125,17 +125,7 @@ def add_missing_sheets(src: Path, dst: Path, *, template: bytes | None = None) -
     written then.
     """
     src, dst = Path(src), Path(dst)
-    try:
-        package = src.read_bytes()
-    except FileNotFoundError as exc:
-        raise WorkbookError(f"The workbook {src} does not exist. Check the file name and folder.") from exc
-    try:
-        zin = zipfile.ZipFile(io.BytesIO(package))
-    except zipfile.BadZipFile as exc:
-        raise WorkbookError(
-            f"{src.name} is not an Excel workbook (.xlsx). Open it in Excel and save it as "
-            "'Excel Workbook (*.xlsx)'."
-        ) from exc
+    package, zin = open_package(src)
     with zin:
         plan = plan_upgrade(zin, template=template, book_name=src.name)
         lines = plan.lines + _header_notes(package, plan.present, src.name) + plan.blocked

@@ -13,7 +13,7 @@ once and summed with ``numpy.bincount``; there is no Python loop per SKU or per 
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime as dt  # noqa: F401  (used by the doctest examples)
 from dataclasses import dataclass
 from typing import Any, Sequence
 
