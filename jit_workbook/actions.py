@@ -9,7 +9,9 @@ output sheets, and ``status(message)`` for progress. The file engine
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Protocol
 
 import pandas as pd
@@ -18,6 +20,11 @@ from . import contract as K
 from .errors import Issue
 from .io.parse import Grid, ShopInputs, parse_inputs, parse_sheet
 from .planning import keep_owner_edits, plan_reorder, summarise
+from .orders.documents import write_order_pdf, write_order_xlsx
+from .orders.email import build_draft, send_orders, write_eml
+from .orders.po import draft_orders as po_drafts
+from .orders.po import measured_lead_times, open_order_quantities, record_orders
+from .orders.safety import order_paths
 from .review import kpis, review_frame, review_month, update_log
 from .settings import Settings
 
@@ -35,6 +42,9 @@ class Book(Protocol):
     def write(self, sheets: dict[str, pd.DataFrame]) -> None: ...
 
     def status(self, message: str) -> None: ...
+
+    @property
+    def folder(self) -> Path: ...
 
 
 @dataclass
@@ -87,14 +97,52 @@ def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -
     anything is written.
     """
     say("reading the workbook")
+    outputs = tuple(dict.fromkeys(outputs + (K.REORDER, K.ORDERS, K.ORDER_LINES)))
     names = [s.name for s in K.INPUT_SHEETS] + [s.name for s in outputs]
     grids = book.read(names, optional=K.OPTIONAL_INPUT_SHEETS)
     inputs = parse_inputs(grids)
+    issues = list(inputs.issues)
     previous = parse_sheet(K.REORDER, grids[K.REORDER.name], {"order_qty": "the new suggestion is used"})
+    planned = Planned(grids, inputs, pd.DataFrame(), issues)
+    suppliers = with_measured_lead_times(inputs.suppliers, inputs.receipts)
+    open_qty = open_purchase_orders(planned, suppliers)
+    stock = inputs.stock.assign(on_order=inputs.stock["on_order"] + inputs.stock["sku"].map(
+        open_qty.set_index("sku")["open_qty"]).fillna(0.0))
     say(f"planning {len(inputs.stock):,} SKUs from {len(inputs.sales):,} sales lines")
-    reorder, plan_issues = plan_reorder(inputs.stock, inputs.sales, inputs.suppliers, inputs.settings)
+    reorder, plan_issues = plan_reorder(stock, inputs.sales, suppliers, inputs.settings)
     reorder = keep_owner_edits(reorder, previous.frame[["sku", "suggested_qty", "order_qty"]])
-    return Planned(grids, inputs, reorder, inputs.issues + previous.issues + plan_issues)
+    if len(open_qty):  # say which purchase orders the On Order figure includes
+        why = reorder["sku"].map(open_qty.set_index("sku")["reason"])
+        reorder["reason"] = reorder["reason"].where(why.isna(), reorder["reason"] + " On order includes " + why + ".")
+    planned.reorder = reorder
+    issues += previous.issues + plan_issues
+    return planned
+
+
+def with_measured_lead_times(suppliers: pd.DataFrame, receipts: pd.DataFrame) -> pd.DataFrame:
+    """Suppliers with lead times measured from Receipts where 3 or more orders were received.
+
+    A lead time typed on a Stock row still wins (the planning core looks there first).
+    """
+    measured = measured_lead_times(receipts, promised=suppliers)
+    if measured.empty:
+        return suppliers
+    found = measured.dropna(subset=["lead_time_days"]).set_index("supplier")
+    out = suppliers.copy()
+    for field in ("lead_time_days", "lead_time_std_days"):
+        by_name = out["supplier"].map(found[field])
+        out[field] = by_name.where(by_name.notna(), out[field])
+    return out
+
+
+def open_purchase_orders(planned: Planned, suppliers: pd.DataFrame) -> pd.DataFrame:
+    """Units on purchase orders marked SENT and not yet received, per SKU (with a reason)."""
+    orders = planned.previous(K.ORDERS)
+    lines = planned.previous(K.ORDER_LINES)
+    open_qty, issues = open_order_quantities(orders, lines, planned.inputs.receipts,
+                                             planned.inputs.settings.plan_date(), suppliers)
+    planned.issues.extend(issues)
+    return open_qty
 
 
 def recalculate(book: Book, progress: Callable[[str], None] | None = None) -> RecalcResult:
@@ -144,6 +192,101 @@ def monthly_review(book: Book, progress: Callable[[str], None] | None = None) ->
     book.write({K.REORDER.name: p.reorder[K.REORDER.fields], K.OBSOLETE_REVIEW.name: review,
                 K.REVIEW_LOG.name: log, K.DASHBOARD.name: dashboard, K.DATA_ISSUES.name: issues_frame(p.issues)})
     return ReviewResult(settings, month, review, p.issues)
+
+
+@dataclass
+class OrdersResult:
+    """Purchase orders drafted (and perhaps sent) by :func:`draft_orders`."""
+
+    settings: Settings
+    orders: list
+    issues: list[Issue]
+    folder: Path
+    failed: int = 0  # orders the mail server did not take
+
+    @property
+    def summary(self) -> str:
+        """``4 purchase orders (£1,234.50) drafted in orders/2026-11-27; 3 sent, 1 not sent``"""
+        value = format_money(sum(o.order_value for o in self.orders), self.settings.currency)
+        n = len(self.orders)
+        sent = sum(o.status.startswith("SENT") for o in self.orders)
+        text = f"{n:,} purchase order{'s' if n != 1 else ''} ({value}) in {self.folder}"
+        if sent or self.failed:
+            text += f"; {sent} sent" + (f", {self.failed} NOT SENT — see the Orders sheet" if self.failed else "")
+        if self.issues:
+            text += f"; {len(self.issues)} data issues — see 'Data Issues'"
+        return text
+
+
+def draft_orders(book: Book, progress: Callable[[str], None] | None = None, *, send: bool = False,
+                 force: bool = False, now: Callable[[], dt.datetime] = dt.datetime.now) -> OrdersResult:
+    """One purchase order per supplier from the Reorder sheet's Order Qty (your edits count).
+
+    For each order: an order sheet (.xlsx), the same as PDF and an email draft (.eml) in
+    ``Order Folder/<order date>/``. With ``send``, each order not yet SENT goes to its
+    supplier by SMTP (password from ``JIT_SMTP_PASSWORD``); orders under the supplier's
+    Min Order Value are skipped unless ``force``. Files of an order already SENT are left
+    as the supplier received them. Writes Orders, Order Lines, Reorder and Data Issues.
+    """
+    say = progress or book.status
+    p = plan(book, say, (K.REORDER, K.ORDERS, K.ORDER_LINES, K.DATA_ISSUES))
+    settings = p.inputs.settings
+    previous_orders, previous_lines = p.previous(K.ORDERS), p.previous(K.ORDER_LINES)
+    orders, issues = po_drafts(p.reorder, p.inputs.suppliers, p.inputs.stock, business_name=settings.business_name,
+                               currency=settings.currency, order_date=settings.plan_date(),
+                               previous_orders=previous_orders, previous_lines=previous_lines)
+    p.issues.extend(issues)
+    folder = Path(settings.order_folder).expanduser()
+    if not folder.is_absolute():
+        folder = book.folder / folder
+    say(f"writing {len(orders)} purchase orders")
+    messages = []
+    for order in orders:
+        xlsx, pdf, eml = order_paths(folder, order.order_date, order)
+        if not order.sent:
+            write_order_xlsx(order, xlsx, settings.business_name)
+            write_order_pdf(order, pdf, settings.business_name)
+        order.order_file, order.email_draft = str(xlsx), str(eml)
+        if order.email:
+            message = build_draft(order, settings, [xlsx, pdf])
+            if not order.sent:
+                write_eml(message, eml)
+            messages.append((order, message))
+        else:
+            order.email_draft = ""
+    failed = 0
+    if send:
+        to_send = []
+        for order, message in messages:
+            if not order.sent and not order.meets_minimum and not force:
+                order.status = "NOT SENT: below the supplier's Min Order Value (use --force to send anyway)"
+            else:
+                to_send.append((order, message))
+        say(f"sending {len(to_send)} orders")
+        statuses = send_orders(to_send, settings, now=now)
+        for order, _ in to_send:
+            order.status = statuses[order.po_number]
+        failed = sum(o.status.startswith("NOT SENT") and "Min Order Value" not in o.status for o in orders)
+    rows, lines = record_orders(orders, previous_orders, previous_lines)
+    summary = measured_lead_times(p.inputs.receipts, promised=p.inputs.suppliers)
+    say("writing Orders")
+    book.write({K.REORDER.name: p.reorder[K.REORDER.fields], K.ORDERS.name: orders_sheet(rows, summary),
+                K.ORDER_LINES.name: lines, K.DATA_ISSUES.name: issues_frame(p.issues)})
+    return OrdersResult(settings, orders, p.issues, folder / settings.plan_date().isoformat(), failed)
+
+
+def orders_sheet(rows: pd.DataFrame, lead_times: pd.DataFrame) -> pd.DataFrame:
+    """The Orders sheet as written: the orders table, then the supplier lead-time block beside it."""
+    side = pd.DataFrame({
+        "lt_supplier": lead_times.get("supplier", pd.Series(dtype=object)),
+        "lt_promised": lead_times.get("promised_lead_time_days", pd.Series(dtype=float)),
+        "lt_measured": lead_times.get("lead_time_days", pd.Series(dtype=float)),
+        "lt_measured_std": lead_times.get("lead_time_std_days", pd.Series(dtype=float)),
+        "lt_orders": lead_times.get("orders", pd.Series(dtype=float)),
+        "lt_on_time": lead_times.get("on_time_share", pd.Series(dtype=float)),
+    }).reset_index(drop=True)
+    layout = K.ORDERS.layout
+    return pd.concat([rows.reset_index(drop=True), side], axis=1).reindex(columns=layout.fields)
 
 
 def issues_frame(issues: list[Issue]) -> pd.DataFrame:

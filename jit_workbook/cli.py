@@ -56,22 +56,44 @@ def cli(debug: bool) -> None:
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
-def new(path: Path, force: bool) -> None:
+@click.option("--macros", is_flag=True, help="Make a macro-enabled PATH.xlsm with buttons on Reorder, Orders "
+                                             "and Obsolete Review (xlwings' VBA).")
+def new(path: Path, force: bool, macros: bool) -> None:
     """Create a fresh, empty workbook at PATH from the template.
 
-    Example: jit-workbook new JIT_Inventory.xlsx
+    Also writes NAME.py beside it: the module the xlwings add-in's "Run main" button
+    (and the --macros buttons) run; it picks the action from the sheet you are on.
+
+    Examples: jit-workbook new JIT_Inventory.xlsx;
+    jit-workbook new JIT_Inventory.xlsm --macros
     """
+    from .excel_setup import build_macro_workbook, runner_module_name, write_runner_module
+    from .io.xlsx_patch import atomic_replace
     from .template import build_template
 
     if path.exists() and not force:
         raise WorkbookError(f"{path} already exists; use --force to replace it (your data there would be lost)")
-    if path.suffix.lower() != ".xlsx":
-        raise WorkbookError(f"{path}: the workbook name must end in .xlsx")
-    data = build_template()
-    from .io.xlsx_patch import atomic_replace
-
-    atomic_replace(path, lambda fh: fh.write(data))
-    click.echo(f"Created {path}. Fill in Settings, Stock, Sales and Suppliers, then run: jit-workbook recalc {path}")
+    suffix = ".xlsm" if macros else ".xlsx"
+    if path.suffix.lower() != suffix:
+        raise WorkbookError(f"{path}: the workbook name must end in {suffix}"
+                            + (" (with --macros)" if macros else " (use --macros for a .xlsm with buttons)"))
+    try:
+        runner_module_name(path)
+        buttons = None
+    except WorkbookError as exc:  # the buttons need an importable name; the command line does not
+        if macros:
+            raise
+        buttons = str(exc).replace("cannot have Excel buttons", "works from the command line, but not with "
+                                   "the xlwings Run main button")
+    if macros:
+        build_macro_workbook(path)
+    else:
+        data = build_template()
+        atomic_replace(path, lambda fh: fh.write(data))
+    made = f"{path}" if buttons else f"{path} and {write_runner_module(path).name}"
+    click.echo(f"Created {made}. Fill in Settings, Stock, Sales and Suppliers, then run: jit-workbook recalc {path}")
+    if buttons:
+        click.echo(f"Note: {buttons}")
 
 
 @cli.command()
@@ -114,6 +136,32 @@ def _run_action(action, path: Path, output: Path | None, quiet: bool) -> None:
         click.echo(result.summary)
         where = output or path
         click.echo(f"Saved {where}" + (f" (previous version: {backup_path(path).name})" if not output else ""))
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--send", is_flag=True, help="Email each order to its supplier (SMTP settings; password in "
+                                           "the JIT_SMTP_PASSWORD environment variable).")
+@click.option("--force", is_flag=True, help="With --send: also send orders below the supplier's Min Order Value.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def orders(path: Path, send: bool, force: bool, quiet: bool) -> None:
+    """Draft one purchase order per supplier from the Reorder sheet's Order Qty.
+
+    Writes an order sheet (.xlsx), a PDF and an email draft (.eml) per supplier into
+    the Order Folder (default: orders/ beside the workbook, one subfolder per day), and
+    lists them on the Orders sheet. With --send, emails them; an order already SENT is
+    never sent again. Exit code 3 when an order could not be sent (see its Status).
+
+    Example: jit-workbook orders JIT_Inventory.xlsx --send
+    """
+    book = FileBook(path)
+    book.check()
+    with _progress(path, quiet) as step:
+        result = actions.draft_orders(book, progress=step, send=send, force=force)
+    if not quiet:
+        click.echo(result.summary)
+    if result.failed:
+        raise click.exceptions.Exit(3)
 
 
 @cli.command()

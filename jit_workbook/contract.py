@@ -77,6 +77,22 @@ class Sheet:
     doc: str = ""
     key: str | None = None  # field that identifies a row across runs (editable columns merge on it)
     tab_color: str = "FFFFFF"
+    beside: tuple[Column, ...] = ()  # a second block right of the table, after one blank column
+    hidden: bool = False  # kept by the tool, out of the owner's way
+
+    @property
+    def header(self) -> list[str]:
+        """Row 1 as written: the table's headers, then "" and the block beside it, if any."""
+        return self.layout.names
+
+    @property
+    def layout(self) -> "Sheet":
+        """The sheet as written cell by cell: the table's columns, a gap, then ``beside``."""
+        if not self.beside:
+            return self
+        gap = Column("", f"_gap_{self.table}", width=3)
+        return Sheet(self.name, self.role, self.table, self.columns + (gap,) + self.beside, self.doc,
+                     self.key, self.tab_color, (), self.hidden)
 
     @property
     def names(self) -> list[str]:
@@ -279,6 +295,35 @@ ORDERS = Sheet(
     doc="One row per supplier purchase order (filled by Draft Orders).",
     key="po_number",
     tab_color=OUTPUT_TAB,
+    beside=(
+        C("Supplier Lead Times", "lt_supplier", width=22, doc="Each supplier with received orders."),
+        C("Promised Days", "lt_promised", "number", width=10, number_format=FMT_ONE_DECIMAL,
+          doc="Lead Time Days on the Suppliers sheet."),
+        C("Measured Days", "lt_measured", "number", width=10, number_format=FMT_ONE_DECIMAL,
+          doc="Mean days from Ordered to Received over the Receipts (3 orders or more)."),
+        C("Measured Std Days", "lt_measured_std", "number", width=10, number_format=FMT_ONE_DECIMAL),
+        C("Orders Received", "lt_orders", "integer", width=9, number_format=FMT_INT),
+        C("On Time", "lt_on_time", "percent", width=9, number_format=FMT_PERCENT,
+          doc="Share of received orders that arrived within the promised days."),
+    ),
+)
+
+ORDER_LINES = Sheet(
+    "Order Lines", "output", "OrderLinesTable",
+    (
+        C("PO Number", "po_number", width=22),
+        C("Supplier", "supplier", width=20),
+        C("Order Date", "order_date", "date", width=12, number_format=FMT_DATE),
+        C("Lead Time Days", "lead_time_days", "number", width=10, number_format=FMT_ONE_DECIMAL,
+          doc="The supplier's lead time when the order was drafted."),
+        C("SKU", "sku", width=14, number_format=FMT_TEXT),
+        C("Quantity", "quantity", "number", width=10, number_format=FMT_QTY),
+        C("Unit Cost", "unit_cost", "money", width=11, number_format=FMT_MONEY),
+    ),
+    doc="What each purchase order holds, so sent orders count as on order until received "
+        "(kept by the tool; hidden; do not edit).",
+    tab_color=OUTPUT_TAB,
+    hidden=True,
 )
 
 OBSOLETE_REVIEW = Sheet(
@@ -354,7 +399,8 @@ def dashboard_rows() -> dict[str, tuple[int, int]]:
 
 
 INPUT_SHEETS: tuple[Sheet, ...] = (SETTINGS, STOCK, SALES, SUPPLIERS, RECEIPTS)
-OUTPUT_SHEETS: tuple[Sheet, ...] = (REORDER, ORDERS, OBSOLETE_REVIEW, REVIEW_LOG, DASHBOARD, DATA_ISSUES)
+OUTPUT_SHEETS: tuple[Sheet, ...] = (REORDER, ORDERS, OBSOLETE_REVIEW, REVIEW_LOG, DASHBOARD, DATA_ISSUES,
+                                     ORDER_LINES)
 ALL_SHEETS: tuple[Sheet, ...] = INPUT_SHEETS + OUTPUT_SHEETS
 # Sheets a workbook may lack without stopping the run (read as empty).
 OPTIONAL_INPUT_SHEETS = frozenset({RECEIPTS.name})

@@ -1,14 +1,26 @@
 """The Excel buttons: xlwings entry points over the same actions as the command line.
 
 Each entry point takes an ``xlwings.Book`` or, when called from a button, uses
-``xw.Book.caller()``. Problems reach the owner as a plain message box, never a
-Python traceback; the status bar shows progress and is reset at the end, also
-after an error. Only xlwings' open-source features are used.
+``xw.Book.caller()``. Problems reach the owner as one plain message box, never a
+Python traceback (the traceback goes to stderr, which xlwings' RunPython throws away
+when Python exits normally); the status bar shows progress and is handed back to
+Excel at the end, also after an error. Only xlwings' open-source features are used.
+
+The workbook's buttons (and the xlwings add-in's "Run main") all call :func:`main`,
+which runs the action registered for the sheet the owner is on in
+:data:`ACTIONS_BY_SHEET` — the one place where a sheet gets its own action.
+
+Example (from Python, with the workbook open in Excel)::
+
+    import xlwings as xw
+    from jit_workbook import excel
+    excel.recalculate(xw.Book("JIT_Inventory.xlsx"))
 """
 
 from __future__ import annotations
 
 import traceback
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import actions
@@ -27,7 +39,10 @@ def _book(book: Any = None) -> Any:
 
 
 def _run(book: Any, action: Callable[[Any], str]) -> str | None:
-    """Run one action on a live workbook; show its summary or its problem in a message box."""
+    """Run one action on a live workbook; show its summary or its problem in one message box.
+
+    Returns the summary, or None when the action failed (the owner was told why).
+    """
     from .io.live_book import LiveBook
 
     book = _book(book)
@@ -36,12 +51,15 @@ def _run(book: Any, action: Callable[[Any], str]) -> str | None:
     try:
         summary = action(live)
     except JitError as exc:
-        app.alert(str(exc), title=f"{TITLE}: nothing was changed", mode="critical")
+        title = TITLE if live.changed else f"{TITLE}: nothing was changed"
+        app.alert(str(exc), title=title, mode="critical")
         return None
-    except Exception as exc:  # an owner never sees a traceback; the log keeps it
+    except Exception as exc:  # an owner never sees a traceback; stderr keeps it
         traceback.print_exc()
-        app.alert(f"Something unexpected went wrong ({type(exc).__name__}: {exc}). Nothing was saved; "
-                  "please send this message to whoever set up the workbook.", title=TITLE, mode="critical")
+        where = (f"{' and '.join(live.changed)} may be incomplete: fix the cause and click the button again"
+                 if live.changed else "Nothing was changed")
+        app.alert(f"Something unexpected went wrong ({type(exc).__name__}: {exc}). {where}. If it happens "
+                  "again, send this message to whoever set up the workbook.", title=TITLE, mode="critical")
         return None
     finally:
         app.status_bar = False  # hand the status bar back to Excel
@@ -50,19 +68,64 @@ def _run(book: Any, action: Callable[[Any], str]) -> str | None:
 
 
 def recalculate(book: Any = None) -> str | None:
-    """The Recalculate button: plan every SKU, write Reorder and Data Issues."""
+    """The Recalculate button: plan every SKU, write Reorder and Data Issues.
+
+    book: an ``xlwings.Book``; default ``xw.Book.caller()`` (the workbook whose button ran).
+    Returns the summary line shown to the owner, or None when it failed.
+    """
     return _run(book, lambda live: actions.recalculate(live).summary)
 
 
-# Which action the xlwings "Run main" button (and a macro button) runs, by active sheet.
-ACTIONS_BY_SHEET: dict[str, Callable[[Any], str | None]] = {}
+def draft_orders(book: Any = None) -> str | None:
+    """The Draft Orders button: one purchase order per supplier from Reorder's Order Qty.
+
+    Writes the order files beside the workbook and lists them on the Orders sheet; sending
+    by email stays a deliberate step (the command line's ``orders --send``, or your own
+    mail program with the .eml drafts).
+    """
+    return _run(book, lambda live: actions.draft_orders(live).summary)
+
+
+def monthly_review(book: Any = None) -> str | None:
+    """The Monthly Review button: Obsolete Review, this month's Review Log block, Dashboard."""
+    return _run(book, lambda live: actions.monthly_review(live).summary)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One button: its caption and the entry point it runs (takes a Book or None)."""
+
+    label: str
+    run: Callable[[Any], str | None]
+
+
+RECALCULATE = Action("Recalculate", recalculate)
+
+# The action of each sheet's button and of the add-in's "Run main", by sheet name.
+# Sheets not listed run Recalculate.
+ACTIONS_BY_SHEET: dict[str, Action] = {
+    K.ORDERS.name: Action("Draft Orders", draft_orders),
+    K.OBSOLETE_REVIEW.name: Action("Monthly Review", monthly_review),
+}
+
+# Sheets that carry a button in the macro workbook (jit_workbook.excel_setup).
+BUTTON_SHEETS: tuple[str, ...] = (K.REORDER.name, K.ORDERS.name, K.OBSOLETE_REVIEW.name)
+
+
+def action_for(sheet_name: str) -> Action:
+    """The action a button on ``sheet_name`` runs (Recalculate unless registered)."""
+    return ACTIONS_BY_SHEET.get(sheet_name, RECALCULATE)
 
 
 def main(book: Any = None) -> str | None:
-    """Run the action that fits the sheet the owner is on (Recalculate by default)."""
+    """Run the action that fits the sheet the owner is on (Recalculate by default).
+
+    This is what the workbook's buttons and the xlwings add-in's "Run main" call,
+    through the ``<workbook name>.py`` module beside the workbook.
+    """
     book = _book(book)
-    action = ACTIONS_BY_SHEET.get(book.sheets.active.name, recalculate)
-    return action(book)
+    return action_for(book.sheets.active.name).run(book)
 
 
-__all__ = ["recalculate", "main", "K"]
+__all__ = ["Action", "ACTIONS_BY_SHEET", "BUTTON_SHEETS", "RECALCULATE", "action_for", "draft_orders", "main",
+           "monthly_review", "recalculate"]

@@ -13,15 +13,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .contract import FORECAST_METHODS
+from .orders.po import OrderSettingsFields
 
 
-class Settings(BaseModel):
+class PlanningSettings(BaseModel):
     """Planning settings for one shop, with the defaults a new workbook starts from.
 
-    >>> Settings().review_period_days
-    7.0
-    >>> Settings.from_rows({"Service Level": 0.9}).service_level
-    0.9
+    >>> PlanningSettings().review_period_days
+    7
     """
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="ignore")
@@ -85,7 +84,7 @@ class Settings(BaseModel):
         return out
 
     @classmethod
-    def from_rows(cls, values: dict[str, Any]) -> "Settings":
+    def from_rows(cls, values: dict[str, Any]):
         """Settings from ``{Setting label: value}``; blanks take the default.
 
         Raises pydantic's ``ValidationError`` for bad values; use
@@ -99,6 +98,16 @@ class Settings(BaseModel):
     def service_level_for_class(self, abc: str) -> float:
         return {"A": self.service_level_a, "B": self.service_level_b, "C": self.service_level_c}.get(
             abc, self.service_level)
+
+
+class Settings(OrderSettingsFields, PlanningSettings):
+    """Every setting on the Settings sheet: planning first, then purchase orders.
+
+    >>> Settings().review_period_days
+    7
+    >>> Settings.from_rows({"Service Level": 0.9}).service_level
+    0.9
+    """
 
 
 def _show(v: Any) -> str:

@@ -115,6 +115,9 @@ def _lay_out(ws, sheet: K.Sheet, rows: list[list[Any]]) -> None:
             cell.number_format = _format_for(sheet, col, values)
             if col.editable:
                 cell.fill = EDITABLE_FILL
+    _side_block(ws, sheet, fill)
+    if sheet.hidden:
+        ws.sheet_state = "hidden"
     ws.row_dimensions[1].height = 30
     ws.freeze_panes = "A2"
     last = K.column_letter(len(sheet.columns))
@@ -129,6 +132,19 @@ def _lay_out(ws, sheet: K.Sheet, rows: list[list[Any]]) -> None:
             letter = K.column_letter(j)
             dv.add(f"{letter}2:{letter}{LAST_ROW}")
             ws.add_data_validation(dv)
+
+
+def _side_block(ws, sheet: K.Sheet, fill: PatternFill) -> None:
+    """Headers, widths and a styled first row for the block beside the table (no table of its own)."""
+    layout = sheet.layout
+    for j, col in enumerate(layout.columns[len(sheet.columns):], start=len(sheet.columns) + 1):
+        ws.column_dimensions[K.column_letter(j)].width = col.width
+        if not col.name:
+            continue
+        cell = ws.cell(row=1, column=j, value=col.name)
+        cell.font, cell.fill = HEADER_FONT, fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.cell(row=2, column=j).number_format = col.number_format
 
 
 def _format_for(sheet: K.Sheet, col: K.Column, values: list[Any]) -> str:

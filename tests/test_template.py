@@ -29,7 +29,7 @@ def test_every_sheet_and_column_of_the_contract(tmp_path):
     assert wb.sheetnames == [s.name for s in K.ALL_SHEETS]
     for sheet in K.ALL_SHEETS:
         ws = wb[sheet.name]
-        assert [c.value for c in ws[1]] == sheet.names, sheet.name
+        assert [c.value or "" for c in ws[1]] == sheet.header, sheet.name
         assert ws.freeze_panes == "A2"
         table = ws.tables[sheet.table]
         last = K.column_letter(len(sheet.columns))
@@ -45,7 +45,7 @@ def test_every_sheet_and_column_of_the_contract(tmp_path):
 def test_settings_sheet_lists_every_setting_with_its_default():
     ws = openpyxl.load_workbook(TEMPLATE)["Settings"]
     rows = [(r[0].value, r[1].value) for r in ws.iter_rows(min_row=2)]
-    assert rows == [(label, default) for label, default, _ in Settings.rows()]
+    assert rows == [(label, None if default == "" else default) for label, default, _ in Settings.rows()]
 
 
 def test_drop_downs_on_choice_columns():

@@ -111,14 +111,14 @@ def test_added_sheets_match_the_contract_and_the_template(lo_missing, tmp_path):
     calamine = CalamineWorkbook.from_path(str(path))
     for name in DELETED:
         spec, ws, exp = contract.sheet(name), wb[name], template[name]
-        assert [c.value for c in ws[1]] == spec.names
-        assert calamine.get_sheet_by_name(name).to_python(skip_empty_area=False)[0] == spec.names
+        assert [c.value or "" for c in ws[1]] == spec.header
+        assert calamine.get_sheet_by_name(name).to_python(skip_empty_area=False)[0] == spec.header
         assert ws.freeze_panes == "A2"
         for j, col in enumerate(spec.columns, start=1):
             letter = contract.column_letter(j)
             assert ws.column_dimensions[letter].width == col.width, (name, col.name)
             assert ws.cell(2, j).number_format == col.number_format, (name, col.name)
-        assert all(c.font.b and c.alignment.wrap_text for c in ws[1])
+        assert all(c.font.b and c.alignment.wrap_text for c in ws[1] if c.value)
         # Every cell of the template sheet: same value, format, fill and boldness.
         for row in exp.iter_rows():
             for cell in row:
@@ -305,7 +305,7 @@ def test_workbook_saved_by_openpyxl_opens_in_libreoffice(book, tmp_path):
     assert CalamineWorkbook.from_path(str(book)).sheet_names[-2:] == ["Orders", "Data Issues"]
     resaved = openpyxl.load_workbook(lo_convert(book, "xlsx", tmp_path / "lo"))
     assert resaved.sheetnames[-2:] == ["Orders", "Data Issues"]
-    assert [c.value for c in resaved["Orders"][1]] == contract.ORDERS.names
+    assert [c.value or "" for c in resaved["Orders"][1]] == contract.ORDERS.header
 
 
 @pytest.mark.parametrize("content, message", [(b"not a zip", "is not an Excel workbook"), (None, "does not exist")])

@@ -30,7 +30,10 @@ False`` turns that off).  Dates written into General cells get a date format.
 Every call into the engine's objects is appended to ``engine.calls`` as
 ``Call(kind, member, args)``, e.g. ``Call("Range", "raw_value.get",
 ("Sheet1!$A$1:$D$10",))``: in Excel each would be one COM round trip.
-Formulas are not calculated: formulas loaded from a file read as the value Excel
+A protected sheet (openpyxl ``ws.protection.sheet = True``) refuses value
+writes to locked cells and, unless its protection allows formatting, format
+changes and table resizes, raising ``ProtectedSheetError`` as Excel raises a COM
+error. Formulas are not calculated: formulas loaded from a file read as the value Excel
 cached in it; formulas written in the session read as None.  ``book.api``,
 ``sheet.api`` and ``table.api`` are the openpyxl Workbook, Worksheet and Table.
 Members this engine lacks raise NotImplementedError naming the member.
@@ -48,6 +51,7 @@ from copy import copy
 
 import openpyxl
 import xlwings as xw
+from openpyxl.styles import PatternFill
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
@@ -64,10 +68,14 @@ try:
 except ImportError:  # pragma: no cover
     pd = None
 
-__all__ = ["Call", "OpenpyxlEngine", "use_engine", "xl_engine", "saved_rows"]
+__all__ = ["Call", "ProtectedSheetError", "OpenpyxlEngine", "use_engine", "xl_engine", "saved_rows"]
 
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
 Call = namedtuple("Call", "kind member args")
+
+
+class ProtectedSheetError(Exception):
+    """What Excel (a COM error on Windows) raises when a protected sheet is changed."""
 
 # Excel error values as pywin32 delivers them: 0x800A0000 + Excel's xlErr code.
 _XL_ERR = {"#NULL!": 2000, "#DIV/0!": 2007, "#VALUE!": 2015, "#REF!": 2023,
@@ -608,8 +616,28 @@ class _Sheet(_Impl, base_classes.Sheet):
 
     def clear_contents(self):
         self._log("clear_contents")
+        self._refuse_if_protected(1, 1, MAX_ROWS, MAX_COLUMNS, "ClearContents")
         for r, c in list(self.ws._cells):
             self._write(r, c, None)
+
+    def _refuse_if_protected(self, r1, c1, r2, c2, member, formatting=False):
+        """Excel refuses to change a protected sheet: values of locked cells (every
+        cell is locked unless its format says otherwise) and, unless the protection
+        allows formatting, any format. COM raises "Unable to set the ... property"."""
+        protection = self.ws.protection
+        if not protection.sheet:
+            return
+        if formatting:
+            blocked = bool(protection.formatCells)  # True: formatting is not allowed
+        else:
+            cells = self.ws._cells
+            inside = [rc for rc in cells if r1 <= rc[0] <= r2 and c1 <= rc[1] <= c2]
+            blocked = (len(inside) < (r2 - r1 + 1) * (c2 - c1 + 1)  # a cell without a format is locked
+                       or any(cells[rc].protection.locked for rc in inside))
+        if blocked:
+            raise ProtectedSheetError(
+                f"Unable to set the {member} property of the Range class: the cell or chart "
+                f"you're trying to change is on a protected sheet ({self.ws.title})")
 
     # -- cell level (not logged: one Range call is one round trip) ------------
     def _read(self, r, c):
@@ -828,6 +856,7 @@ class _Range(_Impl, base_classes.Range):
             two_d = data and isinstance(data[0], (list, tuple))
             rows = [list(r) for r in data] if two_d else [list(data)]
         self._log(member, "scalar" if rows is None else (len(rows), len(rows[0])))
+        self.sheet._refuse_if_protected(self._r1, self._c1, self._r2, self._c2, "Value")
         for r, c in self._cells():
             if rows is None:
                 v = data
@@ -878,6 +907,8 @@ class _Range(_Impl, base_classes.Range):
     @number_format.setter
     def number_format(self, value):
         self._log("number_format.set", value)
+        self.sheet._refuse_if_protected(self._r1, self._c1, self._r2, self._c2, "NumberFormat",
+                                        formatting=True)
         if len(self) > 1_000_000:
             raise NotImplementedError("number_format on more than 1,000,000 cells")
         for r, c in self._cells():
@@ -885,14 +916,46 @@ class _Range(_Impl, base_classes.Range):
 
     def clear_contents(self):
         self._log("clear_contents")
+        self.sheet._refuse_if_protected(self._r1, self._c1, self._r2, self._c2, "ClearContents")
         for r, c in self._existing():
             self.sheet._write(r, c, None)
 
     def clear(self):
         self._log("clear")
+        self.sheet._refuse_if_protected(self._r1, self._c1, self._r2, self._c2, "Clear",
+                                        formatting=True)
         for rc in self._existing():
             self.sheet._book._cached.get(id(self.sheet.ws), {}).pop(rc, None)
             del self.sheet.ws._cells[rc]
+
+    @property
+    def color(self):
+        """The fill of the top-left cell as an RGB tuple, None without a solid fill
+        (Excel reports the range's Interior.Color)."""
+        self._log("color.get")
+        cell = self.sheet.ws._cells.get((self._r1, self._c1))
+        fill = None if cell is None else cell.fill
+        if fill is None or fill.fill_type != "solid" or not isinstance(fill.fgColor.rgb, str):
+            return None
+        rgb = fill.fgColor.rgb[-6:]
+        return tuple(int(rgb[i:i + 2], 16) for i in (0, 2, 4))
+
+    @color.setter
+    def color(self, value):
+        # As xlwings' Windows engine: a hex string, an RGB tuple, Excel's BGR int, or None.
+        self._log("color.set", value)
+        self.sheet._refuse_if_protected(self._r1, self._c1, self._r2, self._c2, "Color",
+                                        formatting=True)
+        if isinstance(value, str):
+            value = xw.utils.hex_to_rgb(value)
+        elif isinstance(value, int):
+            value = xw.utils.int_to_rgb(value)
+        fill = (PatternFill(fill_type=None) if value is None else
+                PatternFill("solid", fgColor="FF%02X%02X%02X" % tuple(value)))
+        if len(self) > 1_000_000:
+            raise NotImplementedError("color on more than 1,000,000 cells")
+        for r, c in self._cells():
+            self.sheet.ws.cell(r, c).fill = fill
 
     def autofit(self, axis=None):
         self._log("autofit")
@@ -991,6 +1054,8 @@ class _Table(_Impl, base_classes.Table):
     def resize(self, range):
         rng = range.impl if hasattr(range, "impl") else range
         self._log("resize", rng._address)
+        if self.ws.protection.sheet:
+            raise ProtectedSheetError("Resize method of ListObject class failed: the sheet is protected")
         r1, c1, _, _ = self._box()
         if rng.sheet.ws is not self.ws or (self._headers and rng._r1 != r1):
             raise ValueError("Table.resize: the header row must stay in place "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import contract as K
 from .parse import Grid
 from .read_file import check_readable, check_writable, read_grids
 from .xlsx_patch import atomic_replace, patch_sheets
@@ -44,7 +45,12 @@ class FileBook:
         if self.output.resolve() == self.path.resolve():
             source = self.path.read_bytes()
             atomic_replace(backup_path(self.path), lambda fh: fh.write(source))
-        patch_sheets(self.path, self.output, sheets)
+        patch_sheets(self.path, self.output, sheets, contract_sheets={n: K.sheet(n).layout for n in sheets})
+
+    @property
+    def folder(self) -> Path:
+        """The folder the workbook is in (order files go beside it)."""
+        return self.output.resolve().parent
 
     def status(self, message: str) -> None:
         """Progress messages go to the CLI's progress bar, not here."""

@@ -685,7 +685,7 @@ def _header_notes(package: bytes, names: list[str], book_name: str) -> list[str]
         header = list(rows[name][0]) if rows[name] else []
         while header and header[-1] in ("", None):
             header.pop()
-        if header != contract.sheet(name).names:
+        if header != contract.sheet(name).header:
             lines.append(f"sheet '{name}' exists but its header differs from the contract; not changed")
     return lines
 
