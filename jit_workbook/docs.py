@@ -19,7 +19,10 @@ def settings_table() -> str:
     lines = ["| Setting | Default | What it does |", "| --- | --- | --- |"]
     for label, default, _ in Settings.rows():
         note = Settings.model_fields[[n for n, f in Settings.model_fields.items() if f.alias == label][0]].description
-        lines.append(f"| `{label}` | {'blank' if default is None else default} | {note} |")
+        shown = "blank" if default in (None, "") else str(default)
+        if "\n" in shown:  # a multi-line template: its first line stands for it
+            shown = shown.splitlines()[0] + " …"
+        lines.append(f"| `{label}` | {shown} | {note} |")
     return "\n".join(lines) + "\n"
 
 

@@ -297,3 +297,24 @@ def test_progress_bar_on_large_workbooks_in_a_terminal(shop, monkeypatch, capsys
         step("planning 40 SKUs")
     shown = terminal.getvalue()
     assert "reading the workbook" in shown and "planning 40 SKUs" in shown
+
+
+def test_newer_excel_error_values_are_reported_not_fatal(shop, tmp_path):
+    """Excel 365 writes errors such as #SPILL! that python-calamine does not know."""
+    import zipfile
+
+    from jit_workbook.io.xlsx_parts import sheet_parts
+
+    edit(shop, "Sales", {"C4": "#N/A"})
+    with zipfile.ZipFile(shop) as zin:
+        part = sheet_parts(zin)["Sales"]
+        items = [(i, zin.read(i.filename)) for i in zin.infolist()]
+    spilled = tmp_path / "spill.xlsx"
+    with zipfile.ZipFile(spilled, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in items:
+            zout.writestr(info, data.replace(b"<v>#N/A</v>", b"<v>#SPILL!</v>") if info.filename == part else data)
+    result = run("recalc", spilled)
+    assert result.exit_code == 0, result.output
+    issues = sheet_rows(spilled, "Data Issues")
+    assert "Sales!C4: Quantity is the error value #SPILL!; sale skipped" in set(
+        issues["Sheet"] + "!" + issues["Cell"] + ": " + issues["Problem"])

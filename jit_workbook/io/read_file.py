@@ -78,9 +78,27 @@ def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozense
     # The error scan inflates each sheet's XML; it runs beside calamine on the other core.
     with ThreadPoolExecutor(max_workers=1) as pool:
         errors = pool.submit(_error_cells, path, wanted)
-        rows = {n: book.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wanted}
+        rows = {n: _sheet_rows(book, path, n) for n in wanted}
         found = errors.result()
     return {n: Grid(rows[n], found.get(n, {})) for n in wanted}
+
+
+def _sheet_rows(book: python_calamine.CalamineWorkbook, path: Path, name: str) -> list[list]:
+    """A sheet's cells from A1 with calamine; openpyxl for the rare sheet calamine refuses.
+
+    calamine stops on error values newer than it knows (``#SPILL!``, ``#CALC!``, seen
+    in Excel 365 files); openpyxl reads those as their text, which the parser reports.
+    """
+    try:
+        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except python_calamine.CalamineError:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            return [["" if v is None else v for v in row] for row in wb[name].iter_rows(values_only=True)]
+        finally:
+            wb.close()
 
 
 def _error_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int], str]]:
