@@ -42,6 +42,14 @@ class FriendlyGroup(click.Group):
             ctx.exit(1)
 
 
+def workbook_arguments(command):
+    """PATH, --output and --quiet: what every action on a workbook takes."""
+    command = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")(command)
+    command = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                           help="Write the result here and leave PATH untouched.")(command)
+    return click.argument("path", type=click.Path(dir_okay=False, path_type=Path))(command)
+
+
 @click.group(cls=FriendlyGroup)
 @click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors.")
 @click.version_option(package_name="jit-workbook")
@@ -97,10 +105,7 @@ def new(path: Path, force: bool, macros: bool) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the result here and leave PATH untouched.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@workbook_arguments
 def recalc(path: Path, output: Path | None, quiet: bool) -> None:
     """Recalculate what to reorder; writes the Reorder, Dashboard and Data Issues sheets.
 
@@ -112,10 +117,7 @@ def recalc(path: Path, output: Path | None, quiet: bool) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the result here and leave PATH untouched.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@workbook_arguments
 def review(path: Path, output: Path | None, quiet: bool) -> None:
     """Monthly review of obsolete and slow stock; also refreshes Reorder and the Dashboard.
 

@@ -40,3 +40,42 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "libreoffice" in item.keywords:
             item.add_marker(skip)
+
+
+# ---------------------------------------------------------------------------------
+# Reference shops as workbooks, the command in-process, sheets read back from disk
+# ---------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def tiny_workbook(tmp_path_factory) -> Path:
+    """The 'tiny' reference shop (jit_workbook.demo), built once per test session."""
+    from jit_workbook.demo import write_shop
+
+    return write_shop("tiny", tmp_path_factory.mktemp("tiny") / "JIT_Inventory.xlsx")
+
+
+@pytest.fixture
+def shop(tiny_workbook, tmp_path) -> Path:
+    """A fresh copy of the tiny shop's workbook for one test to change."""
+    path = tmp_path / "JIT_Inventory.xlsx"
+    shutil.copyfile(tiny_workbook, path)
+    return path
+
+
+def run_cli(*args):
+    """Run ``jit-workbook ARGS`` in-process; returns click's Result (exit_code, output)."""
+    from click.testing import CliRunner
+
+    from jit_workbook.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def sheet_frame(path: Path, name: str):
+    """A saved sheet's rows under its header (openpyxl, cached values), blank rows dropped."""
+    import openpyxl
+    import pandas as pd
+
+    ws = openpyxl.load_workbook(path, data_only=True)[name]
+    rows = list(ws.iter_rows(values_only=True))
+    header = [v if v is not None else f"_{i}" for i, v in enumerate(rows[0])]
+    return pd.DataFrame(rows[1:], columns=header).dropna(how="all")

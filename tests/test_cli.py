@@ -6,8 +6,6 @@ reader) and the exact message the owner sees.
 
 import datetime as dt
 import math
-import os
-import shutil
 import stat
 from pathlib import Path
 from statistics import NormalDist
@@ -15,34 +13,11 @@ from statistics import NormalDist
 import openpyxl
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from jit_workbook import contract as K
-from jit_workbook.cli import cli
-from jit_workbook.demo import write_shop
 from jit_workbook.io.file_book import backup_path
 
-
-@pytest.fixture(scope="module")
-def tiny_shop(tmp_path_factory) -> Path:
-    return write_shop("tiny", tmp_path_factory.mktemp("shop") / "JIT_Inventory.xlsx")
-
-
-@pytest.fixture
-def shop(tiny_shop, tmp_path) -> Path:
-    path = tmp_path / "JIT_Inventory.xlsx"
-    shutil.copyfile(tiny_shop, path)
-    return path
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-
-def sheet_rows(path: Path, name: str) -> pd.DataFrame:
-    ws = openpyxl.load_workbook(path, data_only=True)[name]
-    rows = list(ws.iter_rows(values_only=True))
-    return pd.DataFrame(rows[1:], columns=rows[0])
+from conftest import run_cli as run, sheet_frame as sheet_rows
 
 
 def edit(path: Path, sheet: str, cells: dict, as_text: bool = False) -> None:

@@ -3,32 +3,24 @@ workbook re-opened from disk, and the loop closed by the next recalc and by Rece
 
 import datetime as dt
 import io
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from jit_workbook import contract as K
-from jit_workbook.cli import cli
-from jit_workbook.demo import write_shop
+
+from conftest import run_cli as run, sheet_frame as rows
 
 from test_orders_email import smtp_server  # noqa: F401  (the aiosmtpd fixture)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> Path:
-    return write_shop("tiny", tmp_path_factory.mktemp("orders") / "JIT_Inventory.xlsx")
-
-
 @pytest.fixture
-def shop(tiny, tmp_path, smtp_server) -> Path:  # noqa: F811
-    path = tmp_path / "JIT_Inventory.xlsx"
-    shutil.copyfile(tiny, path)
+def mail_shop(shop, smtp_server) -> Path:  # noqa: F811
+    """The tiny shop with Settings pointing at the test's SMTP server."""
+    path = shop
     wb = openpyxl.load_workbook(path)
     ws = wb["Settings"]
     values = {"SMTP Host": "127.0.0.1", "SMTP Port": smtp_server.port, "SMTP Security": "none",
@@ -40,17 +32,8 @@ def shop(tiny, tmp_path, smtp_server) -> Path:  # noqa: F811
     return path
 
 
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-
-def rows(path: Path, name: str) -> pd.DataFrame:
-    ws = openpyxl.load_workbook(path, data_only=True)[name]
-    values = list(ws.iter_rows(values_only=True))
-    return pd.DataFrame(values[1:], columns=[v or f"_{i}" for i, v in enumerate(values[0])]).dropna(how="all")
-
-
-def test_orders_send_rerun_refusal_and_the_loop(shop, smtp_server):  # noqa: F811
+def test_orders_send_rerun_refusal_and_the_loop(mail_shop, smtp_server):
+    shop = mail_shop  # noqa: F811
     assert run("recalc", shop).exit_code == 0
     reorder = rows(shop, "Reorder")
     to_order = reorder[(reorder["Order Qty"] > 0) & (reorder["Status"] != "DO NOT REORDER")]
@@ -108,7 +91,8 @@ def test_orders_send_rerun_refusal_and_the_loop(shop, smtp_server):  # noqa: F81
     assert (lead["Orders Received"] >= 1).all()
 
 
-def test_orders_without_send_only_draft(shop, smtp_server):  # noqa: F811
+def test_orders_without_send_only_draft(mail_shop, smtp_server):
+    shop = mail_shop  # noqa: F811
     result = run("orders", shop)
     assert result.exit_code == 0
     assert smtp_server.handler.received == []

@@ -1,42 +1,15 @@
 """The monthly review end to end: Obsolete Review, Review Log and Dashboard in a saved file."""
 
-import shutil
 import zipfile
-from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from jit_workbook import contract as K
-from jit_workbook.cli import cli
-from jit_workbook.demo import write_shop
 from jit_workbook.io.xlsx_parts import sheet_parts
 
+from conftest import run_cli as run, sheet_frame as rows
 from conftest import lo_convert
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> Path:
-    return write_shop("tiny", tmp_path_factory.mktemp("review") / "JIT_Inventory.xlsx")
-
-
-@pytest.fixture
-def shop(tiny, tmp_path) -> Path:
-    path = tmp_path / "JIT_Inventory.xlsx"
-    shutil.copyfile(tiny, path)
-    return path
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-
-def rows(path: Path, name: str) -> pd.DataFrame:
-    ws = openpyxl.load_workbook(path, data_only=True)[name]
-    values = list(ws.iter_rows(values_only=True))
-    return pd.DataFrame(values[1:], columns=values[0]).dropna(how="all")
 
 
 def test_review_lists_flagged_stock_and_keeps_decisions(shop):

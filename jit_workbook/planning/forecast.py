@@ -1,0 +1,760 @@
+"""Forecast methods for daily demand, vectorised across SKUs.
+
+Every method takes the SKU × day matrix and valid-day mask of
+:func:`~jit_workbook.planning.demand.daily_demand_matrix` (row = SKU, column = day,
+oldest first; ``mask`` True on the days that belong to the SKU's series) and works on
+all SKUs at once. The recursive methods loop over days, one numpy step per day across
+all SKUs; there is no Python loop per SKU.
+
+Each method returns the one-step (next-day) forecast and the in-sample one-step-ahead
+fitted values ŷ_t (the forecast of day t made from the days before it; NaN on a SKU's
+first valid day and on days outside its series), from which the forecast errors
+e_t = x_t − ŷ_t give σ for the safety stock and the scores of :func:`auto`.
+
+Symbols: x_t units sold on day t; α, α_d, α_p smoothing constants (0..1); ŷ_{t+1}
+the forecast for day t + 1 made at the end of day t.
+"""
+
+from __future__ import annotations
+
+import datetime as dt  # noqa: F401  (used by the doctest examples)
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .demand import moving_average
+
+METHODS = ("Moving Average", "Exponential Smoothing", "Croston", "TSB", "Seasonal", "Auto")
+MOVING_AVERAGE, SES, CROSTON, TSB, SEASONAL, AUTO = METHODS
+
+# Syntetos–Boylan (2005) bias correction of Croston's method: (1 − α/2) with α = 0.1.
+SBA_FACTOR = 0.95
+CROSTON_ALPHA = 0.1  # statsforecast's CrostonSBA smooths sizes and intervals with 0.1
+ADI_CUTOFF = 1.32  # Syntetos, Boylan & Croston (2005): ADI above this is intermittent
+MIN_HISTORY_DAYS = 28  # fewer valid days than this: Auto uses the Moving Average
+HOLDOUT_DAYS = 56  # Auto scores methods on the last 8 weeks (rolling origin)
+SCORE_HORIZON_DAYS = 14  # ... forecasting the total of the next 14 days from each origin
+YEAR_DAYS = 365
+MIN_DEMAND_DAYS_PER_SEASON = 2  # own profile needs ≥ 2 selling days per season (month / weekday)
+SEASONAL_MARGIN = 0.9  # Auto takes Seasonal only if its score is ≤ 0.9 × the best other
+
+
+# ---------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------
+def _inputs(matrix: Any, mask: Any) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(matrix, dtype=float)
+    m = np.asarray(mask, dtype=bool)
+    if x.ndim != 2 or m.shape != x.shape:
+        raise ValueError(f"matrix must be 2-D (SKUs × days) and mask the same shape; got {x.shape} and {m.shape}")
+    return x, m
+
+
+def _check_alpha(name: str, value: float) -> float:
+    value = float(value)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be between 0 and 1, got {value:g}")
+    return value
+
+
+def _ses_columns(x_cols: np.ndarray, valid: np.ndarray, alpha: float,
+                 fitted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """SES over the valid entries of each column of ``x_cols`` (days × SKUs, transposed).
+
+    Returns (level after the last valid day, whether the SKU had a valid day). When
+    ``fitted`` is given, fitted[t] is set to the level before day t where a level
+    exists and day t is valid (NaN elsewhere is the caller's initial value).
+    """
+    n = x_cols.shape[1]
+    level = np.zeros(n)
+    started = np.zeros(n, dtype=bool)
+    beta = 1.0 - alpha
+    for t in range(x_cols.shape[0]):
+        v = valid[t]
+        xt = x_cols[t]
+        if fitted is not None:
+            np.copyto(fitted[t], level, where=v & started)
+        level = np.where(v, np.where(started, alpha * xt + beta * level, xt), level)
+        started |= v
+    return level, started
+
+
+# ---------------------------------------------------------------------------------
+# Simple exponential smoothing
+# ---------------------------------------------------------------------------------
+def ses(matrix: Any, mask: Any, alpha: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Simple exponential smoothing: one-step forecast and one-step-ahead fitted values.
+
+    ℓ_1 = x_1;  ℓ_t = α·x_t + (1 − α)·ℓ_{t−1};  ŷ_{t+1} = ℓ_t,
+
+    over the SKU's valid days (the first valid day starts the level, as statsforecast's
+    ``SimpleExponentialSmoothing(alpha)`` starts it on the first observation).
+
+    Parameters
+    ----------
+    matrix : ndarray (SKUs × days)
+        x_t, units sold per day.
+    mask : ndarray of bool, same shape
+        Days that belong to each SKU's series.
+    alpha : float, default 0.1
+        α, the smoothing constant (0..1; 1 is the naive forecast).
+
+    Returns
+    -------
+    forecast : ndarray (SKUs,)
+        ŷ for the day after the last column, units/day (0 for a SKU with no valid day).
+    fitted : ndarray, same shape as matrix
+        ŷ_t made at the end of day t − 1; NaN on the first valid day and off the series.
+
+    Raises
+    ------
+    ValueError
+        If alpha is outside 0..1 or the shapes differ.
+
+    Source: Hyndman & Athanasopoulos, "Forecasting: Principles and Practice", 3rd ed.
+    (2021), section 8.1 (simple exponential smoothing, component form).
+
+    >>> f, fit = ses(np.array([[3.0, 0.0, 0.0, 5.0]]), np.ones((1, 4), bool), alpha=0.1)
+    >>> round(float(f[0]), 6), fit[0, 1:].round(4).tolist()
+    (2.687, [3.0, 2.7, 2.43])
+    """
+    x, m = _inputs(matrix, mask)
+    alpha = _check_alpha("alpha", alpha)
+    fitted_t = np.full((x.shape[1], x.shape[0]), np.nan)
+    level, _ = _ses_columns(np.ascontiguousarray(x.T), np.ascontiguousarray(m.T), alpha, fitted_t)
+    return level, np.ascontiguousarray(fitted_t.T)
+
+
+# ---------------------------------------------------------------------------------
+# Croston (SBA) and TSB
+# ---------------------------------------------------------------------------------
+def croston_sba(matrix: Any, mask: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Croston's method with the Syntetos–Boylan bias correction (SBA).
+
+    On a day with demand (x_t > 0), with q_t the days since the previous demand day
+    (for the first demand: days since the series start, counting both ends):
+    z_t = α·x_t + (1 − α)·z_{t−1},  p_t = α·q_t + (1 − α)·p_{t−1}
+    (the first demand sets z = x_t, p = q_t); on other days z and p stay.
+    ŷ_{t+1} = 0.95 · z_t / p_t, with α = 0.1 and 0.95 = 1 − α/2.
+    Before the first demand (and for a SKU that never sold) the forecast is 0.
+
+    Parameters
+    ----------
+    matrix : ndarray (SKUs × days)
+        x_t, units sold per day (≥ 0).
+    mask : ndarray of bool, same shape
+        Days that belong to each SKU's series.
+
+    Returns
+    -------
+    (forecast, fitted) as for :func:`ses`; matches statsforecast's ``CrostonSBA()``.
+
+    Source: Croston (1972), "Forecasting and stock control for intermittent demands",
+    Operational Research Quarterly 23(3); Syntetos & Boylan (2005), "The accuracy of
+    intermittent demand estimates", International Journal of Forecasting 21(2).
+
+    Demand 4 on day 2 (q = 2) and 2 on day 4 (q = 2): z = 0.1·2 + 0.9·4 = 3.8,
+    p = 2, ŷ = 0.95 · 3.8 / 2 = 1.805.
+
+    >>> f, _ = croston_sba(np.array([[0.0, 4.0, 0.0, 2.0]]), np.ones((1, 4), bool))
+    >>> round(float(f[0]), 6)
+    1.805
+    """
+    x, m = _inputs(matrix, mask)
+    a, b = CROSTON_ALPHA, 1.0 - CROSTON_ALPHA
+    xt_all = np.ascontiguousarray(x.T)
+    vt_all = np.ascontiguousarray(m.T)
+    n_skus, n_days = x.shape
+    z = np.zeros(n_skus)
+    p = np.ones(n_skus)
+    q = np.zeros(n_skus)
+    seen = np.zeros(n_skus, dtype=bool)
+    started = np.zeros(n_skus, dtype=bool)
+    fitted_t = np.full((n_days, n_skus), np.nan)
+    for t in range(n_days):
+        v = vt_all[t]
+        xt = xt_all[t]
+        np.copyto(fitted_t[t], SBA_FACTOR * z / p, where=v & started)
+        q += v
+        d = v & (xt > 0)
+        first = d & ~seen
+        upd = d & seen
+        z = np.where(upd, a * xt + b * z, np.where(first, xt, z))
+        p = np.where(upd, a * q + b * p, np.where(first, q, p))
+        q[d] = 0.0
+        seen |= d
+        started |= v
+    return SBA_FACTOR * z / p, np.ascontiguousarray(fitted_t.T)
+
+
+def tsb(matrix: Any, mask: Any, alpha_d: float = 0.1, alpha_p: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Teunter–Syntetos–Babai: smoothed demand size times smoothed demand probability.
+
+    Every day: π_t = α_p·1[x_t > 0] + (1 − α_p)·π_{t−1} (π starts at 1[x_1 > 0]);
+    on a day with demand: z_t = α_d·x_t + (1 − α_d)·z_{t−1} (the first demand sets z).
+    ŷ_{t+1} = π_t · z_t; 0 before the first demand and for a SKU that never sold.
+
+    Parameters
+    ----------
+    matrix : ndarray (SKUs × days)
+        x_t, units sold per day (≥ 0).
+    mask : ndarray of bool, same shape
+        Days that belong to each SKU's series.
+    alpha_d : float, default 0.1
+        α_d, smoothing constant of the demand size (0..1).
+    alpha_p : float, default 0.1
+        α_p, smoothing constant of the demand probability (0..1).
+
+    Returns
+    -------
+    (forecast, fitted) as for :func:`ses`; matches statsforecast's ``TSB(alpha_d, alpha_p)``.
+
+    Raises
+    ------
+    ValueError
+        If a smoothing constant is outside 0..1.
+
+    Source: Teunter, Syntetos & Babai (2011), "Intermittent demand: linking forecasting
+    to inventory obsolescence", European Journal of Operational Research 214(3).
+
+    Days 0, 4, 0, 2: π = 0.9·(0.9·(0.1 + 0.9·0)) + 0.1 = 0.181, z = 0.1·2 + 0.9·4 = 3.8,
+    ŷ = 0.6878.
+
+    >>> f, _ = tsb(np.array([[0.0, 4.0, 0.0, 2.0]]), np.ones((1, 4), bool), 0.1, 0.1)
+    >>> round(float(f[0]), 6)
+    0.6878
+    """
+    x, m = _inputs(matrix, mask)
+    ad = _check_alpha("alpha_d", alpha_d)
+    ap = _check_alpha("alpha_p", alpha_p)
+    xt_all = np.ascontiguousarray(x.T)
+    vt_all = np.ascontiguousarray(m.T)
+    n_skus, n_days = x.shape
+    z = np.zeros(n_skus)
+    prob = np.zeros(n_skus)
+    seen = np.zeros(n_skus, dtype=bool)
+    started = np.zeros(n_skus, dtype=bool)
+    fitted_t = np.full((n_days, n_skus), np.nan)
+    for t in range(n_days):
+        v = vt_all[t]
+        xt = xt_all[t]
+        np.copyto(fitted_t[t], prob * z, where=v & started)
+        occurred = (xt > 0).astype(float)
+        prob = np.where(v, np.where(started, ap * occurred + (1 - ap) * prob, occurred), prob)
+        d = v & (xt > 0)
+        z = np.where(d & seen, ad * xt + (1 - ad) * z, np.where(d, xt, z))
+        seen |= d
+        started |= v
+    return prob * z, np.ascontiguousarray(fitted_t.T)
+
+
+# ---------------------------------------------------------------------------------
+# Moving average (the foundation's d) as a forecaster
+# ---------------------------------------------------------------------------------
+def moving_average_fitted(matrix: Any, mask: Any) -> np.ndarray:
+    """One-step-ahead fitted values of the window mean: ŷ_t = mean of the valid days before t.
+
+    ŷ_t = Σ_{u<t} x_u / n_{<t} over valid days (NaN when no valid day precedes t or
+    day t is not valid). The forecast itself is :func:`demand.moving_average`'s d.
+
+    Source: Silver, Pyke & Thomas (2017), ch. 3 (moving average).
+
+    >>> moving_average_fitted(np.array([[2.0, 0.0, 4.0]]), np.ones((1, 3), bool)).tolist()
+    [[nan, 2.0, 1.0]]
+    """
+    x, m = _inputs(matrix, mask)
+    xs = np.where(m, x, 0.0)
+    total = np.cumsum(xs, axis=1) - xs
+    count = np.cumsum(m, axis=1) - m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(m & (count > 0), total / count, np.nan)
+
+
+# ---------------------------------------------------------------------------------
+# Seasonal
+# ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SeasonalForecast:
+    """Result of :func:`seasonal`.
+
+    forecast: one-step (next-day) forecast per SKU, units/day.
+    fitted: one-step-ahead in-sample forecasts (SKUs × days), NaN where undefined.
+    level: the SKU's deseasonalised level ℓ, units/day.
+    profile: seasonal indices per SKU (SKUs × K; 12 months or 7 weekdays), mean 1.
+    kind: "yearly" (month of year) or "weekly" (day of week).
+    source: per SKU, "own", "category" or "shop" — whose history the profile came from.
+    last_day: the day the forecast is made at (the matrix's last column).
+    fitted_level: ℓ_t as of the start of each day (SKUs × days), NaN before a level exists.
+    """
+
+    forecast: np.ndarray
+    fitted: np.ndarray
+    level: np.ndarray
+    profile: np.ndarray
+    kind: str
+    source: np.ndarray
+    last_day: pd.Timestamp
+    fitted_level: np.ndarray | None = None
+
+    def season_keys(self, days: pd.DatetimeIndex) -> np.ndarray:
+        """Season of each day: month 0..11 (yearly) or weekday 0..6 (weekly)."""
+        return _keys(days, self.kind)
+
+    def over_horizon(self, horizon_days: Any) -> np.ndarray:
+        """Σ of the forecasts for the next H days per SKU: ℓ · Σ_{k=1..H} s(day + k).
+
+        ``horizon_days`` is one H per SKU (days, fractions use the last day's share).
+        """
+        h = np.broadcast_to(np.nan_to_num(np.asarray(horizon_days, dtype=float), nan=0.0),
+                            self.level.shape).clip(0, None)
+        h_max = int(np.ceil(h.max())) if h.size else 0
+        if h_max == 0:
+            return np.zeros_like(self.level)
+        future = pd.date_range(self.last_day + pd.Timedelta(days=1), periods=h_max, freq="D")
+        onehot = np.eye(self.profile.shape[1])[self.season_keys(future)]  # H × K
+        daily_index = self.profile @ onehot.T  # SKUs × H (small: H is lead + review)
+        cum = np.cumsum(daily_index, axis=1)
+        whole = np.floor(h).astype(np.int64)
+        frac = h - whole
+        below = np.where(whole > 0, cum[np.arange(len(h)), np.clip(whole - 1, 0, None)], 0.0)
+        part = daily_index[np.arange(len(h)), np.clip(whole, 0, h_max - 1)] * frac
+        return self.level * (below + np.where(whole < h_max, part, 0.0))
+
+    def daily_forecasts(self, horizon: int) -> np.ndarray:
+        """Forecast for each of the next ``horizon`` days (SKUs × horizon), units/day."""
+        future = pd.date_range(self.last_day + pd.Timedelta(days=1), periods=int(horizon), freq="D")
+        return self.level[:, None] * self.profile[:, self.season_keys(future)]
+
+
+def _keys(days: pd.DatetimeIndex, kind: str) -> np.ndarray:
+    days = pd.DatetimeIndex(days)
+    return np.asarray(days.month - 1 if kind == "yearly" else days.day_of_week, dtype=np.int64)
+
+
+def _normalise(means: np.ndarray) -> np.ndarray:
+    """Indices = means / their average; rows without demand get a flat profile of 1."""
+    avg = means.mean(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = means / avg
+    return np.where(avg > 0, out, 1.0)
+
+
+def seasonal(matrix: Any, mask: Any, days: Sequence[Any], category_codes: Any = None,
+             fit_mask: Any = None) -> SeasonalForecast:
+    """Seasonal forecast: the SKU's level times a seasonal profile.
+
+    ŷ_t = ℓ_t · s(t), with ℓ_t = Σ x_u / Σ s(u) over the valid days u < t in the last
+    365 days (yearly) or 28 days (weekly) — a ratio estimator, stable when indices are
+    near 0 — and the profile s(k) = m_k / mean_j(m_j), where m_k is the mean daily
+    demand in season k (month of the year, or day of the week).
+
+    The profile is yearly (12 monthly indices) when the shop has a year of data (some
+    SKU has 365 valid days); else weekly (7 weekday indices). It is the SKU's own when
+    its history covers every season and has ≥ 2 selling days per season on average;
+    otherwise it is pooled over the SKU's Category (each SKU's demand divided by its
+    own mean, so large sellers do not dominate; only SKUs whose history covers every
+    season contribute); a Category without such SKUs uses the whole shop's pool; with
+    no pool at all the profile is flat (1).
+
+    Parameters
+    ----------
+    matrix : ndarray (SKUs × days)
+        x_t, units sold per day.
+    mask : ndarray of bool, same shape
+        Days that belong to each SKU's series.
+    days : sequence of dates, length = columns
+        The calendar day of each column (consecutive days).
+    category_codes : array-like, one per SKU, optional
+        Category of each SKU (any hashable; blank/NaN is its own group).
+    fit_mask : ndarray of bool, optional
+        Days the profile may be estimated from (default: ``mask``); :func:`auto` passes
+        the days before its hold-out so the profile does not see what it is scored on.
+
+    Returns
+    -------
+    SeasonalForecast; ``over_horizon(H)`` gives Σ of the next H days' forecasts,
+    following the calendar (a winter item in March is forecast with March's index).
+
+    Source: Hyndman & Athanasopoulos (2021), FPP3 section 3.4 (classical
+    decomposition: seasonal indices as average ratios to the level, normalised to
+    average 1); Silver, Pyke & Thomas (2017), ch. 4 (seasonal indices in forecasting;
+    pooling the indices of a group of items with a common seasonal pattern).
+
+    A SKU selling 2/day on weekdays and 0 at weekends, with 4 weeks from Monday:
+
+    >>> x = np.tile([2.0, 2, 2, 2, 2, 0, 0], 4)[None, :]
+    >>> s = seasonal(x, np.ones_like(x, bool), pd.date_range("2026-11-02", periods=28))
+    >>> s.kind, round(float(s.forecast[0]), 6), s.over_horizon([7]).round(6).tolist()
+    ('weekly', 2.0, [10.0])
+    """
+    x, m = _inputs(matrix, mask)
+    days = pd.DatetimeIndex(days)
+    if len(days) != x.shape[1]:
+        raise ValueError(f"days must have one date per column ({x.shape[1]}), got {len(days)}")
+    fm = m if fit_mask is None else (np.asarray(fit_mask, dtype=bool) & m)
+    n_skus, n_days = x.shape
+    yearly = bool((fm.sum(axis=1) >= YEAR_DAYS).any())
+    kind = "yearly" if yearly else "weekly"
+    keys = _keys(days, kind)
+    k = 12 if yearly else 7
+    onehot = np.zeros((n_days, k))
+    onehot[np.arange(n_days), keys] = 1.0
+    xf = np.where(fm, x, 0.0)
+    sums = xf @ onehot  # SKUs × K
+    counts = fm.astype(float) @ onehot
+    covers = (counts > 0).all(axis=1) & (fm.sum(axis=1) >= (YEAR_DAYS if yearly else 28))
+    selling_days = ((x > 0) & fm).sum(axis=1)
+    own_ok = covers & (selling_days >= MIN_DEMAND_DAYS_PER_SEASON * k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own_means = np.where(counts > 0, sums / counts, 0.0)
+    own = _normalise(own_means)
+
+    # Pooled profiles: each contributing SKU's demand relative to its own mean.
+    n_valid = fm.sum(axis=1)
+    mean = np.divide(xf.sum(axis=1), n_valid, out=np.zeros(n_skus), where=n_valid > 0)
+    contrib = covers & (mean > 0)
+    rel_sums = np.where(contrib[:, None], sums / np.where(mean > 0, mean, 1.0)[:, None], 0.0)
+    rel_counts = np.where(contrib[:, None], counts, 0.0)
+    cats = np.zeros(n_skus, dtype=np.int64) if category_codes is None else \
+        pd.factorize(pd.Series(np.asarray(category_codes, dtype=object)).fillna(""))[0]
+    n_cat = int(cats.max()) + 1 if n_skus else 0
+    cat_sums = np.zeros((n_cat, k))
+    cat_counts = np.zeros((n_cat, k))
+    np.add.at(cat_sums, cats, rel_sums)
+    np.add.at(cat_counts, cats, rel_counts)
+    cat_has = (cat_counts > 0).all(axis=1) & (cat_sums.sum(axis=1) > 0)
+    shop_counts = rel_counts.sum(axis=0)
+    shop_has = bool((shop_counts > 0).all() and rel_sums.sum() > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cat_profile = _normalise(np.where(cat_counts > 0, cat_sums / cat_counts, 0.0))
+        shop_profile = _normalise(np.where(shop_counts > 0, rel_sums.sum(axis=0) / shop_counts, 0.0)[None, :])[0]
+    use_cat = ~own_ok & cat_has[cats]
+    use_shop = ~own_ok & ~use_cat & shop_has
+    profile = np.where(own_ok[:, None], own,
+                       np.where(use_cat[:, None], cat_profile[cats],
+                                np.where(use_shop[:, None], shop_profile[None, :], 1.0)))
+    source = np.select([own_ok, use_cat, use_shop], ["own", "category", "shop"], "flat").astype(object)
+
+    # Level: ratio estimator over a trailing window, as of every day (cumulative sums).
+    window = YEAR_DAYS if yearly else 28
+    s_t = profile[:, keys]  # SKUs × days
+    xv = np.where(m, x, 0.0)
+    sv = np.where(m, s_t, 0.0)
+    cx = np.concatenate([np.zeros((n_skus, 1)), np.cumsum(xv, axis=1)], axis=1)
+    cs = np.concatenate([np.zeros((n_skus, 1)), np.cumsum(sv, axis=1)], axis=1)
+    cn = np.concatenate([np.zeros((n_skus, 1)), np.cumsum(m, axis=1)], axis=1)
+    end = np.arange(n_days + 1)
+    start = np.clip(end - window, 0, None)
+    sx = cx[:, end] - cx[:, start]  # Σ x over the window before each day (and at the end)
+    ss = cs[:, end] - cs[:, start]
+    sn = cn[:, end] - cn[:, start]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        level_all = np.where(ss > 1e-12, sx / ss, np.where(sn > 0, sx / np.maximum(sn, 1), 0.0))
+    level = level_all[:, -1]
+    with np.errstate(invalid="ignore"):
+        fitted = np.where(m & (sn[:, :-1] > 0), level_all[:, :-1] * s_t, np.nan)
+    next_key = _keys(pd.DatetimeIndex([days[-1] + pd.Timedelta(days=1)]), kind)[0] if n_days else 0
+    return SeasonalForecast(forecast=level * profile[:, next_key], fitted=fitted, level=level,
+                            profile=profile, kind=kind, source=source,
+                            last_day=days[-1] if n_days else pd.Timestamp("1970-01-01"),
+                            fitted_level=np.where(sn[:, :-1] > 0, level_all[:, :-1], np.nan))
+
+
+# ---------------------------------------------------------------------------------
+# Errors and selection
+# ---------------------------------------------------------------------------------
+def forecast_errors_std(matrix: Any, fitted: Any, mask: Any) -> np.ndarray:
+    """Standard deviation of one-step forecast errors per SKU, about zero (√MSE).
+
+    σ = √( Σ e_t² / n ),  e_t = x_t − ŷ_t, over the n valid days with a fitted value.
+    Taken about zero, not about the mean error, so a biased forecast gets a larger σ.
+    0 when no error exists (fewer than two valid days).
+
+    Parameters
+    ----------
+    matrix : ndarray (SKUs × days)
+        x_t, units per day.
+    fitted : ndarray, same shape
+        ŷ_t one-step-ahead forecasts, NaN where undefined.
+    mask : ndarray of bool, same shape
+        Days that belong to each SKU's series.
+
+    Returns
+    -------
+    ndarray (SKUs,), units/day.
+
+    Source: Silver, Pyke & Thomas (2017), ch. 4 (σ of forecast errors estimated from
+    the mean squared one-step error, used for safety stocks in place of σ of demand).
+
+    >>> forecast_errors_std(np.array([[1.0, 3.0, 1.0]]), np.array([[np.nan, 1.0, 3.0]]),
+    ...                     np.ones((1, 3), bool)).tolist()
+    [2.0]
+    """
+    x, m = _inputs(matrix, mask)
+    f = np.asarray(fitted, dtype=float)
+    ok = m & ~np.isnan(f)
+    e2 = np.where(ok, (x - np.where(ok, f, 0.0)) ** 2, 0.0)
+    n = ok.sum(axis=1)
+    return np.sqrt(np.divide(e2.sum(axis=1), n, out=np.zeros(len(n)), where=n > 0))
+
+
+@dataclass(frozen=True)
+class AutoChoice:
+    """Result of :func:`auto`: per SKU the chosen method name and the scores (RMSSE,
+    SKUs × candidate methods ``CANDIDATES``, NaN where a method was not a candidate)."""
+
+    method: np.ndarray
+    scores: np.ndarray
+    adi: np.ndarray
+
+
+CANDIDATES = (MOVING_AVERAGE, SES, CROSTON, TSB, SEASONAL)
+
+
+def _fits(x: np.ndarray, m: np.ndarray, days: Any, category_codes: Any, alpha: float,
+          alpha_d: float, alpha_p: float, fit_mask: np.ndarray | None) -> dict[str, Any]:
+    """Forecast and fitted values of every method (Seasonal only when days are given)."""
+    out: dict[str, Any] = {
+        MOVING_AVERAGE: (moving_average(x, m)[0], moving_average_fitted(x, m)),
+        SES: ses(x, m, alpha),
+        CROSTON: croston_sba(x, m),
+        TSB: tsb(x, m, alpha_d, alpha_p),
+    }
+    if days is not None:
+        out[SEASONAL] = seasonal(x, m, days, category_codes, fit_mask=fit_mask)
+    return out
+
+
+def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_codes: Any = None,
+         alpha: float = 0.1, alpha_d: float = 0.1, alpha_p: float = 0.1,
+         holdout_days: int = HOLDOUT_DAYS, _fits_cache: dict[str, Any] | None = None) -> AutoChoice:
+    """Pick a forecast method per SKU by its one-step errors on the SKU's recent history.
+
+    Score: RMSSE = √( mean_{t∈H} e_t² / mean_{t∉H} (x_t − x_{t−1})² ), the root mean
+    squared one-step error over the hold-out H (the last ``holdout_days`` valid days,
+    at most n − 28), scaled by the in-sample naive forecast's. Each hold-out day is a
+    forecast origin: ŷ_t uses only days before t (rolling origin, horizon one day).
+    Rules, in order:
+
+    1. fewer than 28 valid days, or no sale: Moving Average;
+    2. intermittent (ADI = valid days / selling days > 1.32): the lowest score among
+       Croston, TSB and Moving Average;
+    3. otherwise among Moving Average, Exponential Smoothing;
+    4. Seasonal competes too (in 2 and 3) when the SKU has a yearly profile of its own
+       or from its Category, needs a full year before the hold-out, and wins only when
+       its score is at most 0.9 × the best other (a profile has 12 parameters to overfit).
+
+    Parameters
+    ----------
+    matrix, mask : as for :func:`ses`.
+    days : sequence of dates, optional
+        Calendar day of each column; without it Seasonal is not a candidate.
+    category_codes : array-like, optional
+        Category per SKU (see :func:`seasonal`).
+    alpha, alpha_d, alpha_p : float
+        Smoothing constants for Exponential Smoothing and TSB.
+    holdout_days : int, default 56
+        Length of the hold-out, days.
+
+    Returns
+    -------
+    AutoChoice (``method``: names from :data:`METHODS`).
+
+    Source: Hyndman & Koehler (2006), "Another look at measures of forecast accuracy",
+    IJF 22(4) (scaled errors); Makridakis, Spiliotis & Assimakopoulos (2022), "M5
+    accuracy competition", IJF 38(4) (RMSSE, chosen because MAE favours forecasting zero
+    on intermittent series); Syntetos, Boylan & Croston (2005), JORS 56(5) (ADI 1.32);
+    Hyndman & Athanasopoulos (2021), FPP3 section 5.10 (time-series cross-validation).
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.vstack([rng.poisson(5, 200), rng.poisson(5, 200) * (rng.random(200) < 0.15)]).astype(float)
+    >>> auto(x, np.ones_like(x, bool)).method.tolist()[1] in ("Croston", "TSB")
+    True
+    """
+    x, m = _inputs(matrix, mask)
+    fits = _fits_cache
+    n_skus, n_days = x.shape
+    n_valid = m.sum(axis=1)
+    selling = ((x > 0) & m).sum(axis=1)
+    adi = np.divide(n_valid, selling, out=np.full(n_skus, np.inf), where=selling > 0)
+    holdout = np.clip(np.minimum(holdout_days, n_valid - MIN_HISTORY_DAYS), 0, None)
+    # The hold-out is each SKU's last `holdout` valid days (valid days are a suffix of
+    # the window in daily_demand_matrix; counted from the end for any mask).
+    from_end = np.cumsum(m[:, ::-1], axis=1)[:, ::-1]
+    in_hold = m & (from_end <= holdout[:, None])
+    before = m & ~in_hold
+    if days is not None:
+        fit_mask = before
+        season = seasonal(x, m, days, category_codes, fit_mask=fit_mask)
+        seasonal_ok = (season.kind == "yearly") & (season.source != "flat") \
+            & ((before.sum(axis=1) >= YEAR_DAYS) | (season.source != "own"))
+    else:
+        season = None
+        seasonal_ok = np.zeros(n_skus, dtype=bool)
+    if fits is None:
+        fits = _fits(x, m, None, None, alpha, alpha_d, alpha_p, None)
+    fitted = {name: fits[name][1] for name in (MOVING_AVERAGE, SES, CROSTON, TSB)}
+    if season is not None:
+        fitted[SEASONAL] = season.fitted
+
+    xm = np.where(m, x, 0.0)
+    prev = np.concatenate([np.zeros((n_skus, 1)), xm[:, :-1]], axis=1)
+    prev_ok = np.concatenate([np.zeros((n_skus, 1), bool), m[:, :-1]], axis=1)
+    naive_ok = before & prev_ok
+    naive_n = naive_ok.sum(axis=1)
+    naive_mse = np.divide(np.where(naive_ok, (xm - prev) ** 2, 0.0).sum(axis=1), naive_n,
+                          out=np.zeros(n_skus), where=naive_n > 0)
+    scale = np.where(naive_mse > 0, naive_mse, 1.0)
+    scores = np.full((n_skus, len(CANDIDATES)), np.nan)
+    for j, name in enumerate(CANDIDATES):
+        if name not in fitted:
+            continue
+        f = fitted[name]
+        ok = in_hold & ~np.isnan(f)
+        cnt = ok.sum(axis=1)
+        mse = np.divide(np.where(ok, (xm - np.where(ok, f, 0.0)) ** 2, 0.0).sum(axis=1), cnt,
+                        out=np.full(n_skus, np.nan), where=cnt > 0)
+        scores[:, j] = np.sqrt(mse / scale)
+
+    intermittent = adi > ADI_CUTOFF
+    allowed = np.zeros((n_skus, len(CANDIDATES)), dtype=bool)
+    allowed[:, 0] = True
+    allowed[:, 1] = ~intermittent
+    allowed[:, 2] = intermittent
+    allowed[:, 3] = intermittent
+    masked = np.where(allowed & ~np.isnan(scores), scores, np.inf)
+    best_other = masked.argmin(axis=1)
+    best_other_score = masked[np.arange(n_skus), best_other]
+    seas = np.where(seasonal_ok & ~np.isnan(scores[:, 4]), scores[:, 4], np.inf)
+    take_seasonal = seas <= SEASONAL_MARGIN * best_other_score
+    choice = np.where(take_seasonal, 4, best_other)
+    no_score = ~np.isfinite(best_other_score) & ~take_seasonal
+    too_short = (n_valid < MIN_HISTORY_DAYS) | (selling == 0)
+    choice = np.where(too_short | no_score, 0, choice)
+    names = np.asarray(CANDIDATES, dtype=object)[choice]
+    scores = np.where(allowed | (seasonal_ok[:, None] & (np.arange(len(CANDIDATES)) == 4)), scores, np.nan)
+    return AutoChoice(method=names, scores=scores, adi=adi)
+
+
+# ---------------------------------------------------------------------------------
+# The plan's entry point
+# ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ForecastResult:
+    """Per SKU: ``daily`` next-day forecast (Reorder's Daily Demand, units/day);
+    ``over_horizon`` Σ of forecasts over the next H = L + R days (units); ``sigma`` σ of
+    one-step errors (units/day; for Moving Average the sample σ of daily demand);
+    ``method`` the method used (Auto resolved to its choice)."""
+
+    daily: np.ndarray
+    over_horizon: np.ndarray
+    sigma: np.ndarray
+    method: np.ndarray
+
+
+def _param(params: Any, name: str, default: float) -> float:
+    if params is None:
+        return default
+    if isinstance(params, dict):
+        return float(params.get(name, default))
+    return float(getattr(params, name, default))
+
+
+def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | None = None,
+             category_codes: Any = None, params: Any = None, horizon_days: Any = 0.0) -> ForecastResult:
+    """Forecast daily demand per SKU with each SKU's method.
+
+    Moving Average: d = window mean, σ = sample standard deviation of the daily series
+    (exactly :func:`demand.moving_average`), Σ over H = d·H. Exponential Smoothing,
+    Croston, TSB: d = one-step forecast, σ = :func:`forecast_errors_std` of the
+    method's one-step errors, Σ over H = d·H (flat forecasts). Seasonal: d = ℓ·s(next
+    day), Σ over H = ℓ·Σ s over the actual next H calendar days. Auto: :func:`auto`'s
+    choice, then as that method.
+
+    Parameters
+    ----------
+    method_per_sku : str or array-like of str
+        One of :data:`METHODS` per SKU (or one for all); blank means Auto.
+    matrix, mask : as for :func:`ses`.
+    days : sequence of dates, optional
+        Calendar day of each column; needed when a SKU's method is Seasonal or Auto.
+    category_codes : array-like, optional
+        Category per SKU, for pooled seasonal profiles.
+    params : Settings-like or dict, optional
+        ``smoothing_alpha`` (α, default 0.1), ``tsb_alpha_demand`` (α_d, 0.1),
+        ``tsb_alpha_probability`` (α_p, 0.1).
+    horizon_days : float or array-like, per SKU
+        H = L + R, days of the protection interval (NaN counts as 0).
+
+    Returns
+    -------
+    ForecastResult.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method name, or Seasonal/Auto without ``days``.
+
+    Source: see each method; the protection interval L + R as in Silver, Pyke & Thomas
+    (2017), ch. 6.
+
+    >>> x = np.array([[2.0, 0.0, 4.0], [1.0, 1.0, 1.0]])
+    >>> r = forecast(["Moving Average", "Exponential Smoothing"], x, np.ones_like(x, bool),
+    ...              horizon_days=[10, 10])
+    >>> r.daily.tolist(), r.sigma.tolist(), r.over_horizon.tolist(), r.method.tolist()
+    ([2.0, 1.0], [2.0, 0.0], [20.0, 10.0], ['Moving Average', 'Exponential Smoothing'])
+    """
+    x, m = _inputs(matrix, mask)
+    n_skus = x.shape[0]
+    methods = pd.Series(np.broadcast_to(np.asarray(method_per_sku, dtype=object), (n_skus,)))
+    methods = methods.fillna("").astype(str).str.strip().replace("", AUTO).to_numpy(dtype=object)
+    unknown = set(methods) - set(METHODS)
+    if unknown:
+        raise ValueError(f"unknown forecast method {sorted(unknown)[0]!r}; use one of {', '.join(METHODS)}")
+    if days is None and ((methods == SEASONAL) | (methods == AUTO)).any():
+        raise ValueError("Seasonal and Auto need the calendar day of each column (days)")
+    h = np.broadcast_to(np.nan_to_num(np.asarray(horizon_days, dtype=float), nan=0.0), (n_skus,))
+    alpha = _param(params, "smoothing_alpha", 0.1)
+    alpha_d = _param(params, "tsb_alpha_demand", 0.1)
+    alpha_p = _param(params, "tsb_alpha_probability", 0.1)
+
+    needed = set(methods)
+    fits: dict[str, Any] = {}
+    if AUTO in needed:
+        fits = _fits(x, m, None, None, alpha, alpha_d, alpha_p, None)
+        rows = methods == AUTO
+        chosen = auto(x[rows], m[rows], days, None if category_codes is None else np.asarray(
+            category_codes, dtype=object)[rows], alpha, alpha_d, alpha_p,
+            _fits_cache={k: (v[0][rows], v[1][rows]) for k, v in fits.items()}).method
+        methods = methods.copy()
+        methods[rows] = chosen
+        needed = set(methods)
+    # Seasonal profiles pool over the whole shop, so they are estimated on all SKUs.
+    daily = np.zeros(n_skus)
+    sigma = np.zeros(n_skus)
+    over = np.zeros(n_skus)
+    for name in needed:
+        rows = methods == name
+        if name == MOVING_AVERAGE:
+            d, sd = moving_average(x[rows], m[rows])
+            daily[rows], sigma[rows], over[rows] = d, sd, d * h[rows]
+            continue
+        if name == SEASONAL:
+            season = seasonal(x, m, days, category_codes)
+            daily[rows] = season.forecast[rows]
+            over[rows] = season.over_horizon(h)[rows]
+            sigma[rows] = forecast_errors_std(x[rows], season.fitted[rows], m[rows])
+            continue
+        if name in fits:
+            f, fit = fits[name][0][rows], fits[name][1][rows]
+        elif name == SES:
+            f, fit = ses(x[rows], m[rows], alpha)
+        elif name == CROSTON:
+            f, fit = croston_sba(x[rows], m[rows])
+        else:
+            f, fit = tsb(x[rows], m[rows], alpha_d, alpha_p)
+        daily[rows], over[rows] = f, f * h[rows]
+        sigma[rows] = forecast_errors_std(x[rows], fit, m[rows])
+    return ForecastResult(daily=daily, over_horizon=over, sigma=sigma, method=methods)
