@@ -140,17 +140,21 @@ def winter_demand(days: pd.DatetimeIndex, rng, rate=4.0) -> np.ndarray:
 def test_auto_picks_intermittent_methods_on_intermittent_series():
     rng = np.random.default_rng(11)
     days = days_ending("2026-11-27", 730)
-    x = (rng.poisson(3, (40, 730)) + 1) * (rng.random((40, 730)) < 0.08)
+    # Sells on ~5% of days, rising to ~12% over the last 130 days (demand drifts, as it
+    # does in shops; on a perfectly stationary series the long mean is as good).
+    chance = np.where(np.arange(730) < 600, 0.05, 0.12)
+    x = (rng.poisson(3, (40, 730)) + 1) * (rng.random((40, 730)) < chance)
     choice = auto(x.astype(float), np.ones(x.shape, bool), days, ["Spares"] * 40)
-    assert set(choice.method) <= {"Croston", "TSB", "Moving Average"}
-    assert np.isin(choice.method, ["Croston", "TSB"]).mean() >= 0.5
     assert (choice.adi > fc.ADI_CUTOFF).all()
+    assert "Exponential Smoothing" not in set(choice.method)
+    assert np.isin(choice.method, ["Croston", "TSB"]).mean() >= 0.6
+    assert (choice.method == "Seasonal").mean() <= 0.1  # no season: rarely mistaken for one
 
 
 def test_auto_picks_seasonal_on_seasonal_series():
     rng = np.random.default_rng(12)
     days = days_ending("2026-11-27", 730)
-    level = 5 * (1 + 0.9 * np.cos(2 * np.pi * (days.dayofyear.to_numpy() - 15) / 365.25))
+    level = 5 * (1 + 0.9 * np.cos(2 * np.pi * (days.day_of_year.to_numpy() - 15) / 365.25))
     x = rng.poisson(level, (30, 730)).astype(float)
     choice = auto(x, np.ones(x.shape, bool), days, ["Garden"] * 30)
     assert (choice.method == "Seasonal").mean() >= 0.8
@@ -198,11 +202,11 @@ def test_seasonal_uses_the_category_profile_for_a_new_sku():
 
 def test_weekly_profile_when_less_than_a_year():
     days = days_ending("2026-11-27", 120)
-    weekday = days.dayofweek.to_numpy()
+    weekday = days.day_of_week.to_numpy()
     x = np.where(weekday == 5, 10.0, 1.0)[None, :]
     s = seasonal(x, np.ones_like(x, bool), days)
     assert s.kind == "weekly"
-    nxt = (days[-1] + pd.Timedelta(days=1)).dayofweek
+    nxt = (days[-1] + pd.Timedelta(days=1)).day_of_week
     assert s.forecast[0] == pytest.approx(10.0 if nxt == 5 else 1.0)
     assert s.over_horizon([7.0])[0] == pytest.approx(16.0)
 

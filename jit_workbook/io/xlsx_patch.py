@@ -526,7 +526,9 @@ def text_values(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if pd.api.types.is_float_dtype(present.dtype):
         strings = format_numbers(present.to_numpy(dtype="float64"))[0].tolist()
     else:
-        strings = present.astype(str).tolist()
+        # numpy's str conversion, not pandas': with pyarrow installed pandas makes Arrow
+        # strings, which refuse the lone surrogates we are about to remove.
+        strings = list(map(str, present.to_numpy(dtype=object)))
     lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
     for i in np.flatnonzero(lengths > MAX_TEXT).tolist():
         strings[i] = strings[i][:MAX_TEXT]

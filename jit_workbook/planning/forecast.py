@@ -17,9 +17,8 @@ the forecast for day t + 1 made at the end of day t.
 
 from __future__ import annotations
 
-import datetime as dt  # noqa: F401  (used by the doctest examples)
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,7 +36,8 @@ MIN_HISTORY_DAYS = 28  # fewer valid days than this: Auto uses the Moving Averag
 HOLDOUT_DAYS = 56  # Auto scores methods on the last 8 weeks (rolling origin)
 SCORE_HORIZON_DAYS = 14  # ... forecasting the total of the next 14 days from each origin
 YEAR_DAYS = 365
-MIN_DEMAND_DAYS_PER_SEASON = 2  # own profile needs ≥ 2 selling days per season (month / weekday)
+MIN_DEMAND_DAYS_PER_SEASON = 5  # own profile needs ≥ 5 selling days per season (month / weekday)
+SHRINK_SELLING_DAYS = 60  # own seasonal profile weight n / (n + 60), n = selling days
 SEASONAL_MARGIN = 0.9  # Auto takes Seasonal only if its score is ≤ 0.9 × the best other
 
 
@@ -59,26 +59,39 @@ def _check_alpha(name: str, value: float) -> float:
     return value
 
 
-def _ses_columns(x_cols: np.ndarray, valid: np.ndarray, alpha: float,
-                 fitted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """SES over the valid entries of each column of ``x_cols`` (days × SKUs, transposed).
+def _starts(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first valid day of each SKU's series, later valid days), both SKUs × days."""
+    prior = _after_first(m)
+    return m & ~prior, m & prior
 
-    Returns (level after the last valid day, whether the SKU had a valid day). When
-    ``fitted`` is given, fitted[t] is set to the level before day t where a level
-    exists and day t is valid (NaN elsewhere is the caller's initial value).
+
+def _after_first(m: np.ndarray) -> np.ndarray:
+    """True on the days after each row's first True (SKUs × days)."""
+    first = np.where(m.any(axis=1), m.argmax(axis=1), m.shape[1])
+    return np.arange(m.shape[1])[None, :] > first[:, None]
+
+
+def _smooth(values_t: np.ndarray, init_t: np.ndarray, upd_t: np.ndarray, alpha: float,
+            history_t: np.ndarray | None = None) -> np.ndarray:
+    """Exponential smoothing down the rows of ``values_t`` (days × SKUs, transposed).
+
+    Row t: where ``init_t[t]`` the level becomes values[t]; where ``upd_t[t]`` it
+    becomes α·values[t] + (1 − α)·level; elsewhere it stays. ``history_t[t]`` (if given)
+    receives the level before row t. One numpy step per day across all SKUs.
     """
-    n = x_cols.shape[1]
+    n_days, n = values_t.shape
     level = np.zeros(n)
-    started = np.zeros(n, dtype=bool)
+    tmp = np.empty(n)
+    scaled = values_t * alpha
     beta = 1.0 - alpha
-    for t in range(x_cols.shape[0]):
-        v = valid[t]
-        xt = x_cols[t]
-        if fitted is not None:
-            np.copyto(fitted[t], level, where=v & started)
-        level = np.where(v, np.where(started, alpha * xt + beta * level, xt), level)
-        started |= v
-    return level, started
+    for t in range(n_days):
+        if history_t is not None:
+            history_t[t] = level
+        np.multiply(level, beta, out=tmp)
+        tmp += scaled[t]
+        np.copyto(level, tmp, where=upd_t[t])
+        np.copyto(level, values_t[t], where=init_t[t])
+    return level
 
 
 # ---------------------------------------------------------------------------------
@@ -122,9 +135,11 @@ def ses(matrix: Any, mask: Any, alpha: float = 0.1) -> tuple[np.ndarray, np.ndar
     """
     x, m = _inputs(matrix, mask)
     alpha = _check_alpha("alpha", alpha)
-    fitted_t = np.full((x.shape[1], x.shape[0]), np.nan)
-    level, _ = _ses_columns(np.ascontiguousarray(x.T), np.ascontiguousarray(m.T), alpha, fitted_t)
-    return level, np.ascontiguousarray(fitted_t.T)
+    init, upd = _starts(m)
+    hist = np.empty((x.shape[1], x.shape[0]))
+    level = _smooth(np.ascontiguousarray(x.T), np.ascontiguousarray(init.T), np.ascontiguousarray(upd.T),
+                    alpha, hist)
+    return level, np.where(upd, hist.T, np.nan)
 
 
 # ---------------------------------------------------------------------------------
@@ -163,30 +178,27 @@ def croston_sba(matrix: Any, mask: Any) -> tuple[np.ndarray, np.ndarray]:
     1.805
     """
     x, m = _inputs(matrix, mask)
-    a, b = CROSTON_ALPHA, 1.0 - CROSTON_ALPHA
-    xt_all = np.ascontiguousarray(x.T)
-    vt_all = np.ascontiguousarray(m.T)
     n_skus, n_days = x.shape
-    z = np.zeros(n_skus)
-    p = np.ones(n_skus)
-    q = np.zeros(n_skus)
-    seen = np.zeros(n_skus, dtype=bool)
-    started = np.zeros(n_skus, dtype=bool)
-    fitted_t = np.full((n_days, n_skus), np.nan)
-    for t in range(n_days):
-        v = vt_all[t]
-        xt = xt_all[t]
-        np.copyto(fitted_t[t], SBA_FACTOR * z / p, where=v & started)
-        q += v
-        d = v & (xt > 0)
-        first = d & ~seen
-        upd = d & seen
-        z = np.where(upd, a * xt + b * z, np.where(first, xt, z))
-        p = np.where(upd, a * q + b * p, np.where(first, q, p))
-        q[d] = 0.0
-        seen |= d
-        started |= v
-    return SBA_FACTOR * z / p, np.ascontiguousarray(fitted_t.T)
+    demand = m & (x > 0)
+    first, later = _starts(demand)
+    # q: days since the previous demand day, or since the day before the series start.
+    col = np.arange(n_days)
+    series_start = np.where(m.any(axis=1), m.argmax(axis=1), 0)
+    last_before = np.where(demand, col, -1)
+    np.maximum.accumulate(last_before, axis=1, out=last_before)
+    prev = np.concatenate([np.full((n_skus, 1), -1), last_before[:, :-1]], axis=1)
+    q = col - np.where(prev >= 0, prev, series_start[:, None] - 1)
+    z_hist = np.empty((n_days, n_skus))
+    p_hist = np.empty((n_days, n_skus))
+    first_t, later_t = np.ascontiguousarray(first.T), np.ascontiguousarray(later.T)
+    z = _smooth(np.ascontiguousarray(x.T), first_t, later_t, CROSTON_ALPHA, z_hist)
+    p = _smooth(np.ascontiguousarray(q.T, dtype=float), first_t, later_t, CROSTON_ALPHA, p_hist)
+    seen = demand.any(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fc = np.where(seen, SBA_FACTOR * z / np.where(seen, p, 1.0), 0.0)
+        before = _after_first(demand)  # a demand before day t
+        fitted = np.where(before, SBA_FACTOR * z_hist.T / np.where(before, p_hist.T, 1.0), 0.0)
+    return fc, np.where(_starts(m)[1], fitted, np.nan)
 
 
 def tsb(matrix: Any, mask: Any, alpha_d: float = 0.1, alpha_p: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
@@ -229,25 +241,18 @@ def tsb(matrix: Any, mask: Any, alpha_d: float = 0.1, alpha_p: float = 0.1) -> t
     x, m = _inputs(matrix, mask)
     ad = _check_alpha("alpha_d", alpha_d)
     ap = _check_alpha("alpha_p", alpha_p)
-    xt_all = np.ascontiguousarray(x.T)
-    vt_all = np.ascontiguousarray(m.T)
     n_skus, n_days = x.shape
-    z = np.zeros(n_skus)
-    prob = np.zeros(n_skus)
-    seen = np.zeros(n_skus, dtype=bool)
-    started = np.zeros(n_skus, dtype=bool)
-    fitted_t = np.full((n_days, n_skus), np.nan)
-    for t in range(n_days):
-        v = vt_all[t]
-        xt = xt_all[t]
-        np.copyto(fitted_t[t], prob * z, where=v & started)
-        occurred = (xt > 0).astype(float)
-        prob = np.where(v, np.where(started, ap * occurred + (1 - ap) * prob, occurred), prob)
-        d = v & (xt > 0)
-        z = np.where(d & seen, ad * xt + (1 - ad) * z, np.where(d, xt, z))
-        seen |= d
-        started |= v
-    return prob * z, np.ascontiguousarray(fitted_t.T)
+    init, upd = _starts(m)
+    demand = m & (x > 0)
+    first, later = _starts(demand)
+    p_hist = np.empty((n_days, n_skus))
+    z_hist = np.empty((n_days, n_skus))
+    prob = _smooth(np.ascontiguousarray(demand.T, dtype=float), np.ascontiguousarray(init.T),
+                   np.ascontiguousarray(upd.T), ap, p_hist)
+    z = _smooth(np.ascontiguousarray(x.T), np.ascontiguousarray(first.T), np.ascontiguousarray(later.T),
+                ad, z_hist)
+    fitted = np.where(_after_first(demand), p_hist.T * z_hist.T, 0.0)
+    return prob * z, np.where(upd, fitted, np.nan)
 
 
 # ---------------------------------------------------------------------------------
@@ -333,6 +338,17 @@ def _keys(days: pd.DatetimeIndex, kind: str) -> np.ndarray:
     return np.asarray(days.month - 1 if kind == "yearly" else days.day_of_week, dtype=np.int64)
 
 
+def _trailing_sums(values: np.ndarray, window: int) -> np.ndarray:
+    """Σ of the ``window`` columns before each column j (j = 0 .. days, so one more
+    column than ``values``): out[:, j] = Σ values[:, max(0, j − window) : j]."""
+    n_rows, n_cols = values.shape
+    out = np.zeros((n_rows, n_cols + 1))
+    np.cumsum(values, axis=1, out=out[:, 1:])
+    if window < n_cols + 1:
+        out[:, window:] -= out[:, :n_cols + 1 - window].copy()
+    return out
+
+
 def _normalise(means: np.ndarray) -> np.ndarray:
     """Indices = means / their average; rows without demand get a flat profile of 1."""
     avg = means.mean(axis=1, keepdims=True)
@@ -352,7 +368,8 @@ def seasonal(matrix: Any, mask: Any, days: Sequence[Any], category_codes: Any = 
 
     The profile is yearly (12 monthly indices) when the shop has a year of data (some
     SKU has 365 valid days); else weekly (7 weekday indices). It is the SKU's own when
-    its history covers every season and has ≥ 2 selling days per season on average;
+    its history covers every season and has ≥ 5 selling days per season on average,
+    shrunk toward the pooled profile with weight n / (n + 60) for n selling days;
     otherwise it is pooled over the SKU's Category (each SKU's demand divided by its
     own mean, so large sellers do not dominate; only SKUs whose history covers every
     season contribute); a Category without such SKUs uses the whole shop's pool; with
@@ -432,34 +449,37 @@ def seasonal(matrix: Any, mask: Any, days: Sequence[Any], category_codes: Any = 
         shop_profile = _normalise(np.where(shop_counts > 0, rel_sums.sum(axis=0) / shop_counts, 0.0)[None, :])[0]
     use_cat = ~own_ok & cat_has[cats]
     use_shop = ~own_ok & ~use_cat & shop_has
-    profile = np.where(own_ok[:, None], own,
-                       np.where(use_cat[:, None], cat_profile[cats],
-                                np.where(use_shop[:, None], shop_profile[None, :], 1.0)))
+    pooled = np.where(cat_has[cats][:, None], cat_profile[cats],
+                      shop_profile[None, :] if shop_has else np.ones((1, k)))
+    # An own profile is shrunk toward the pooled one by its number of selling days,
+    # w = n / (n + SHRINK_SELLING_DAYS), so a sparse SKU's noise is not read as season.
+    w = (selling_days / (selling_days + SHRINK_SELLING_DAYS))[:, None]
+    profile = np.where(own_ok[:, None], w * own + (1.0 - w) * pooled,
+                       np.where((use_cat | use_shop)[:, None], pooled, 1.0))
     source = np.select([own_ok, use_cat, use_shop], ["own", "category", "shop"], "flat").astype(object)
 
     # Level: ratio estimator over a trailing window, as of every day (cumulative sums).
     window = YEAR_DAYS if yearly else 28
-    s_t = profile[:, keys]  # SKUs × days
-    xv = np.where(m, x, 0.0)
-    sv = np.where(m, s_t, 0.0)
-    cx = np.concatenate([np.zeros((n_skus, 1)), np.cumsum(xv, axis=1)], axis=1)
-    cs = np.concatenate([np.zeros((n_skus, 1)), np.cumsum(sv, axis=1)], axis=1)
-    cn = np.concatenate([np.zeros((n_skus, 1)), np.cumsum(m, axis=1)], axis=1)
-    end = np.arange(n_days + 1)
-    start = np.clip(end - window, 0, None)
-    sx = cx[:, end] - cx[:, start]  # Σ x over the window before each day (and at the end)
-    ss = cs[:, end] - cs[:, start]
-    sn = cn[:, end] - cn[:, start]
+    s_t = profile @ onehot.T  # SKUs × days: each day's index
+    s_t *= m
+    sx = _trailing_sums(x * m, window)  # Σ x over the window before each day (and at the end)
+    ss = _trailing_sums(s_t, window)
+    tiny = ss <= 1e-12
     with np.errstate(invalid="ignore", divide="ignore"):
-        level_all = np.where(ss > 1e-12, sx / ss, np.where(sn > 0, sx / np.maximum(sn, 1), 0.0))
-    level = level_all[:, -1]
-    with np.errstate(invalid="ignore"):
-        fitted = np.where(m & (sn[:, :-1] > 0), level_all[:, :-1] * s_t, np.nan)
+        level_all = sx / ss
+    if tiny.any():  # no seasonal weight in the window: plain mean of the days there
+        sn = _trailing_sums(m.astype(float), window)
+        level_all[tiny] = np.divide(sx[tiny], sn[tiny], out=np.zeros(int(tiny.sum())), where=sn[tiny] > 0)
+    level = level_all[:, -1].copy()
+    fitted_level = level_all[:, :-1]
+    upd = _starts(m)[1]
+    fitted_level[~upd] = np.nan
+    fitted = fitted_level * s_t
     next_key = _keys(pd.DatetimeIndex([days[-1] + pd.Timedelta(days=1)]), kind)[0] if n_days else 0
     return SeasonalForecast(forecast=level * profile[:, next_key], fitted=fitted, level=level,
                             profile=profile, kind=kind, source=source,
                             last_day=days[-1] if n_days else pd.Timestamp("1970-01-01"),
-                            fitted_level=np.where(sn[:, :-1] > 0, level_all[:, :-1], np.nan))
+                            fitted_level=fitted_level)
 
 
 # ---------------------------------------------------------------------------------
@@ -502,8 +522,9 @@ def forecast_errors_std(matrix: Any, fitted: Any, mask: Any) -> np.ndarray:
 
 @dataclass(frozen=True)
 class AutoChoice:
-    """Result of :func:`auto`: per SKU the chosen method name and the scores (RMSSE,
-    SKUs × candidate methods ``CANDIDATES``, NaN where a method was not a candidate)."""
+    """Result of :func:`auto`: per SKU the chosen method name, the scores (RMSSE of
+    14-day totals, SKUs × ``CANDIDATES``, NaN where a method was not a candidate) and
+    the ADI (valid days / selling days; inf when nothing sold)."""
 
     method: np.ndarray
     scores: np.ndarray
@@ -529,22 +550,27 @@ def _fits(x: np.ndarray, m: np.ndarray, days: Any, category_codes: Any, alpha: f
 
 def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_codes: Any = None,
          alpha: float = 0.1, alpha_d: float = 0.1, alpha_p: float = 0.1,
-         holdout_days: int = HOLDOUT_DAYS, _fits_cache: dict[str, Any] | None = None) -> AutoChoice:
-    """Pick a forecast method per SKU by its one-step errors on the SKU's recent history.
+         holdout_days: int = HOLDOUT_DAYS, score_horizon: int = SCORE_HORIZON_DAYS,
+         _fits_cache: dict[str, Any] | None = None) -> AutoChoice:
+    """Pick a forecast method per SKU by how well it would have forecast the SKU's recent demand.
 
-    Score: RMSSE = √( mean_{t∈H} e_t² / mean_{t∉H} (x_t − x_{t−1})² ), the root mean
-    squared one-step error over the hold-out H (the last ``holdout_days`` valid days,
-    at most n − 28), scaled by the in-sample naive forecast's. Each hold-out day is a
-    forecast origin: ŷ_t uses only days before t (rolling origin, horizon one day).
-    Rules, in order:
+    Rolling-origin backtest: every day t of the hold-out (the SKU's last
+    ``holdout_days`` valid days, at most n − 28) is a forecast origin; each method
+    forecasts the total demand of days t .. t + h − 1 (h = ``score_horizon``, 14) from
+    the days before t only, and is scored by
+    RMSSE = √( mean_t (A_t − F_t)² / mean_{t before the hold-out} (A_t − A_{t−h})² ),
+    where A_t is the actual h-day total and A_{t−h} the previous h days' total (the naive
+    forecast). Flat methods forecast h · ŷ_t; Seasonal forecasts ℓ_t · Σ s over those
+    days. Rules, in order:
 
-    1. fewer than 28 valid days, or no sale: Moving Average;
+    1. fewer than 28 valid days, or no sale: Moving Average over what exists;
     2. intermittent (ADI = valid days / selling days > 1.32): the lowest score among
        Croston, TSB and Moving Average;
-    3. otherwise among Moving Average, Exponential Smoothing;
-    4. Seasonal competes too (in 2 and 3) when the SKU has a yearly profile of its own
-       or from its Category, needs a full year before the hold-out, and wins only when
-       its score is at most 0.9 × the best other (a profile has 12 parameters to overfit).
+    3. otherwise the lowest among Moving Average and Exponential Smoothing;
+    4. Seasonal competes in 2 and 3 when the shop has a year of data, the SKU's yearly
+       profile (own, else Category's, else the shop's) can be estimated from the days
+       before the hold-out, and its score is at most 0.9 × the best other's (a profile
+       has 12 parameters to overfit, so it must win clearly).
 
     Parameters
     ----------
@@ -557,6 +583,8 @@ def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_cod
         Smoothing constants for Exponential Smoothing and TSB.
     holdout_days : int, default 56
         Length of the hold-out, days.
+    score_horizon : int, default 14
+        h, days whose total each origin forecasts (about a lead time plus review period).
 
     Returns
     -------
@@ -574,47 +602,61 @@ def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_cod
     True
     """
     x, m = _inputs(matrix, mask)
-    fits = _fits_cache
     n_skus, n_days = x.shape
+    h = int(score_horizon)
+    if h < 1:
+        raise ValueError(f"score_horizon must be 1 or more, got {h}")
     n_valid = m.sum(axis=1)
     selling = ((x > 0) & m).sum(axis=1)
     adi = np.divide(n_valid, selling, out=np.full(n_skus, np.inf), where=selling > 0)
     holdout = np.clip(np.minimum(holdout_days, n_valid - MIN_HISTORY_DAYS), 0, None)
-    # The hold-out is each SKU's last `holdout` valid days (valid days are a suffix of
-    # the window in daily_demand_matrix; counted from the end for any mask).
+    # The hold-out is each SKU's last `holdout` valid days.
     from_end = np.cumsum(m[:, ::-1], axis=1)[:, ::-1]
     in_hold = m & (from_end <= holdout[:, None])
     before = m & ~in_hold
-    if days is not None:
-        fit_mask = before
-        season = seasonal(x, m, days, category_codes, fit_mask=fit_mask)
-        seasonal_ok = (season.kind == "yearly") & (season.source != "flat") \
-            & ((before.sum(axis=1) >= YEAR_DAYS) | (season.source != "own"))
-    else:
-        season = None
-        seasonal_ok = np.zeros(n_skus, dtype=bool)
-    if fits is None:
-        fits = _fits(x, m, None, None, alpha, alpha_d, alpha_p, None)
-    fitted = {name: fits[name][1] for name in (MOVING_AVERAGE, SES, CROSTON, TSB)}
-    if season is not None:
-        fitted[SEASONAL] = season.fitted
 
+    fits = _fits_cache if _fits_cache is not None else _fits(x, m, None, None, alpha, alpha_d, alpha_p, None)
+    # h-day totals starting at each day: A[:, t] = Σ x[t .. t+h-1] (valid while t + h ≤ n_days).
     xm = np.where(m, x, 0.0)
-    prev = np.concatenate([np.zeros((n_skus, 1)), xm[:, :-1]], axis=1)
-    prev_ok = np.concatenate([np.zeros((n_skus, 1), bool), m[:, :-1]], axis=1)
-    naive_ok = before & prev_ok
+    cx = np.concatenate([np.zeros((n_skus, 1)), np.cumsum(xm, axis=1)], axis=1)
+    n_org = max(n_days - h + 1, 0)
+    actual = cx[:, h:h + n_org] - cx[:, :n_org]  # SKUs × origins
+    origin_hold = in_hold[:, :n_org]
+    # Naive scale: the previous h days' total as the forecast, on origins before the hold-out.
+    full = np.concatenate([np.zeros((n_skus, 1), int), np.cumsum(m, axis=1)], axis=1)
+    whole = (full[:, h:h + n_org] - full[:, :n_org]) == h  # all h days valid
+    lag = min(h, n_org)
+    prev_whole = np.concatenate([np.zeros((n_skus, lag), bool), whole[:, :n_org - lag]], axis=1)
+    prev_total = np.concatenate([np.zeros((n_skus, lag)), actual[:, :n_org - lag]], axis=1)
+    naive_ok = before[:, :n_org] & whole & prev_whole
     naive_n = naive_ok.sum(axis=1)
-    naive_mse = np.divide(np.where(naive_ok, (xm - prev) ** 2, 0.0).sum(axis=1), naive_n,
+    naive_mse = np.divide(np.where(naive_ok, (actual - prev_total) ** 2, 0.0).sum(axis=1), naive_n,
                           out=np.zeros(n_skus), where=naive_n > 0)
     scale = np.where(naive_mse > 0, naive_mse, 1.0)
+
+    # Hold-out origins lie in the last `holdout_days` columns: score only those.
+    lo = min(max(n_days - int(holdout_days), 0), n_org)
+    actual_h = actual[:, lo:]
+    origin_hold = origin_hold[:, lo:]
+    totals: dict[str, np.ndarray] = {name: fits[name][1][:, lo:n_org] * h
+                                     for name in (MOVING_AVERAGE, SES, CROSTON, TSB)}
+    seasonal_ok = np.zeros(n_skus, dtype=bool)
+    if days is not None:
+        season = seasonal(x, m, days, category_codes, fit_mask=before)
+        s_t = season.profile[:, _keys(pd.DatetimeIndex(days[lo:]), season.kind)] * m[:, lo:]
+        cs = np.concatenate([np.zeros((n_skus, lo + 1)), np.cumsum(s_t, axis=1)], axis=1)
+        totals[SEASONAL] = season.fitted_level[:, lo:n_org] * (cs[:, lo + h:h + n_org] - cs[:, lo:n_org])
+        own_year = before.sum(axis=1) >= YEAR_DAYS
+        seasonal_ok = (season.kind == "yearly") & (season.source != "flat") & ((season.source != "own") | own_year)
+
     scores = np.full((n_skus, len(CANDIDATES)), np.nan)
     for j, name in enumerate(CANDIDATES):
-        if name not in fitted:
+        if name not in totals:
             continue
-        f = fitted[name]
-        ok = in_hold & ~np.isnan(f)
+        f = totals[name]
+        ok = origin_hold & ~np.isnan(f)
         cnt = ok.sum(axis=1)
-        mse = np.divide(np.where(ok, (xm - np.where(ok, f, 0.0)) ** 2, 0.0).sum(axis=1), cnt,
+        mse = np.divide(np.where(ok, (actual_h - np.where(ok, f, 0.0)) ** 2, 0.0).sum(axis=1), cnt,
                         out=np.full(n_skus, np.nan), where=cnt > 0)
         scores[:, j] = np.sqrt(mse / scale)
 
@@ -628,14 +670,14 @@ def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_cod
     best_other = masked.argmin(axis=1)
     best_other_score = masked[np.arange(n_skus), best_other]
     seas = np.where(seasonal_ok & ~np.isnan(scores[:, 4]), scores[:, 4], np.inf)
-    take_seasonal = seas <= SEASONAL_MARGIN * best_other_score
+    take_seasonal = np.isfinite(seas) & (seas <= SEASONAL_MARGIN * best_other_score)
     choice = np.where(take_seasonal, 4, best_other)
     no_score = ~np.isfinite(best_other_score) & ~take_seasonal
     too_short = (n_valid < MIN_HISTORY_DAYS) | (selling == 0)
     choice = np.where(too_short | no_score, 0, choice)
-    names = np.asarray(CANDIDATES, dtype=object)[choice]
-    scores = np.where(allowed | (seasonal_ok[:, None] & (np.arange(len(CANDIDATES)) == 4)), scores, np.nan)
-    return AutoChoice(method=names, scores=scores, adi=adi)
+    allowed[:, 4] = seasonal_ok
+    return AutoChoice(method=np.asarray(CANDIDATES, dtype=object)[choice],
+                      scores=np.where(allowed, scores, np.nan), adi=adi)
 
 
 # ---------------------------------------------------------------------------------
@@ -725,9 +767,12 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
     if AUTO in needed:
         fits = _fits(x, m, None, None, alpha, alpha_d, alpha_p, None)
         rows = methods == AUTO
-        chosen = auto(x[rows], m[rows], days, None if category_codes is None else np.asarray(
-            category_codes, dtype=object)[rows], alpha, alpha_d, alpha_p,
-            _fits_cache={k: (v[0][rows], v[1][rows]) for k, v in fits.items()}).method
+        if rows.all():
+            chosen = auto(x, m, days, category_codes, alpha, alpha_d, alpha_p, _fits_cache=fits).method
+        else:
+            chosen = auto(x[rows], m[rows], days, None if category_codes is None else np.asarray(
+                category_codes, dtype=object)[rows], alpha, alpha_d, alpha_p,
+                _fits_cache={k: (v[0][rows], v[1][rows]) for k, v in fits.items()}).method
         methods = methods.copy()
         methods[rows] = chosen
         needed = set(methods)

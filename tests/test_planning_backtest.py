@@ -1,0 +1,259 @@
+"""backtest: the reorder policy replayed on history, beside a just-in-case baseline.
+
+Generated shops with known demand (Poisson per day, fixed lead times) check that the
+replay achieves what the policy promises; small cases check the edges and the
+bookkeeping of replenishment cycles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import doctest
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jit_workbook.planning import backtest as bt
+from jit_workbook.planning.backtest import BacktestResult, backtest, review_step
+from jit_workbook.settings import Settings
+from test_planning_reorder import make_sales, make_stock, make_suppliers
+from test_review_obsolete import shop_inputs
+
+AS_OF = dt.date(2026, 11, 27)
+ACME = make_suppliers(("Acme", 7.0, 0.0))
+SEEDS = (1, 2, 3)
+
+
+def poisson_shop(seed: int, n: int = 120, history: int = 730, p: float = 0.90,
+                 leads: tuple = (3.0, 5.0, 10.0)):
+    """n SKUs with Poisson daily demand (mean 1–10 a day), fixed lead times, one target."""
+    rng = np.random.default_rng(seed)
+    rate = rng.uniform(1, 10, n)
+    lead = rng.choice(leads, n)
+    counts = rng.poisson(rate[:, None], (n, history))
+    item, day = np.nonzero(counts)
+    sales = pd.DataFrame({
+        "date": (pd.Timestamp(AS_OF) - pd.to_timedelta(history - 1 - day, unit="D")).astype("datetime64[ns]"),
+        "sku": pd.Series([f"S{i:03d}" for i in item], dtype="str"),
+        "quantity": counts[item, day].astype(float), "unit_price": np.nan})
+    sales["row"] = np.arange(2, len(sales) + 2)
+    cost = rng.uniform(1, 20, n)
+    stock = make_stock(*[dict(sku=f"S{i:03d}", lead_time_days=lead[i], service_level=p, unit_cost=cost[i])
+                         for i in range(n)])
+    return stock, sales, ACME
+
+
+def daily(sku: str, qty: float, days: int, end: dt.date = AS_OF) -> list[tuple]:
+    return [(pd.Timestamp(end) - pd.Timedelta(days=k), sku, qty) for k in range(days)]
+
+
+@pytest.fixture(scope="module")
+def poisson_runs():
+    out = {}
+    for seed in SEEDS:
+        stock, sales, suppliers = poisson_shop(seed)
+        out[seed] = backtest(stock, sales, suppliers, Settings(as_of_date=AS_OF, review_period_days=7), days=365)
+    return out
+
+
+def tolerance(result: BacktestResult) -> float:
+    """Three standard errors of a proportion p over the N cycles counted, plus 0.02 for
+    the moving average's estimate of d and σd (365 days of Poisson history: the
+    relative error of d is about 1/√(365·d), which moves the stock-out probability
+    of a cycle by about a point at these demand rates)."""
+    p, n = result.overall["target_service_level"], result.overall["jit_cycles"]
+    return 3 * math.sqrt(p * (1 - p) / n) + 0.02
+
+
+def test_achieved_cycle_service_level_is_not_below_target(poisson_runs):
+    for seed, result in poisson_runs.items():
+        o = result.overall
+        assert o["target_service_level"] == pytest.approx(0.90)
+        assert o["jit_cycles"] > 3000
+        assert o["jit_cycle_service_level"] >= o["target_service_level"] - tolerance(result), seed
+    mean = np.mean([r.overall["jit_cycle_service_level"] for r in poisson_runs.values()])
+    assert mean >= 0.90 - min(tolerance(r) for r in poisson_runs.values())
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the policy overshoots its target: Order Up To = Reorder Point + d·R, and the Reorder "
+    "Point already covers L + R, so a cycle ends with about d·R more stock than the safety "
+    "stock assumes (achieved ≈ 0.98 for a 0.90 target, ≈ 0.99 for 0.95)"))
+def test_achieved_cycle_service_level_is_within_a_few_points_of_target(poisson_runs):
+    mean = np.mean([r.overall["jit_cycle_service_level"] for r in poisson_runs.values()])
+    assert abs(mean - 0.90) <= max(tolerance(r) for r in poisson_runs.values())
+
+
+def test_jit_holds_less_stock_than_just_in_case_at_a_comparable_fill_rate(poisson_runs):
+    for seed, result in poisson_runs.items():
+        o = result.overall
+        floor = o["target_service_level"] - tolerance(result)
+        assert o["jit_fill_rate"] >= floor and o["jic_fill_rate"] >= floor, seed
+        assert o["jit_avg_stock_value"] < 0.5 * o["jic_avg_stock_value"], seed
+        assert o["jit_orders"] > o["jic_orders"], seed
+        per = result.per_sku
+        assert (per["jit_avg_stock_value"] < per["jic_avg_stock_value"]).mean() > 0.95
+
+
+def test_overall_pools_the_skus(poisson_runs):
+    result = poisson_runs[1]
+    per, o = result.per_sku, result.overall
+    for m in ("cycles", "orders", "stockout_days", "avg_stock_value", "lost_units"):
+        assert o[f"jit_{m}"] == pytest.approx(per[f"jit_{m}"].sum())
+    assert o["jit_fill_rate"] == pytest.approx(per["jit_served_units"].sum() / per["demand_units"].sum())
+    assert (per["jit_served_units"] + per["jit_lost_units"]).to_numpy() == pytest.approx(per["demand_units"])
+    table = result.table()
+    assert len(table) == len(per) + 1 and table["sku"].iloc[-1] == "All SKUs"
+    assert table["jit_cycles"].iloc[-1] == o["jit_cycles"]
+
+
+class CountingPlanner:
+    """Calls the real plan_reorder and counts the calls (a spy: nothing is faked)."""
+
+    def __init__(self):
+        self.calls, self.as_of = 0, []
+        self.real = bt.plan_reorder
+
+    def __call__(self, stock, sales, suppliers, settings):
+        self.calls += 1
+        self.as_of.append(settings.as_of_date)
+        assert sales["date"].max() <= pd.Timestamp(settings.as_of_date)  # only what was known then
+        return self.real(stock, sales, suppliers, settings)
+
+
+@pytest.mark.parametrize("review, days, exp_reviews", [(7, 60, 9), (3.5, 20, 5), (1, 10, 10), (0, 12, 12)])
+def test_one_plan_reorder_call_per_review(monkeypatch, review, days, exp_reviews):
+    spy = CountingPlanner()
+    monkeypatch.setattr(bt, "plan_reorder", spy)
+    stock = make_stock(dict(sku="A", lead_time_days=2.0))
+    sales = make_sales(*daily("A", 3.0, 200))
+    result = backtest(stock, sales, ACME, Settings(as_of_date=AS_OF, review_period_days=review), days=days)
+    assert result.reviews == exp_reviews == len(result.review_days)
+    assert spy.calls == exp_reviews + 1  # plus the plan that sizes the starting stock
+    start = AS_OF - dt.timedelta(days=days - 1)
+    step = review_step(review)
+    assert spy.as_of[1:] == [start + dt.timedelta(days=k * step - 1) for k in range(exp_reviews)]
+
+
+def test_constant_demand_is_served_in_full_with_one_order_per_review_after_the_first():
+    stock = make_stock(dict(sku="A", lead_time_days=3.0, unit_cost=4.0))
+    sales = make_sales(*daily("A", 2.0, 300))
+    result = backtest(stock, sales, ACME, Settings(as_of_date=AS_OF, review_period_days=7), days=70)
+    row = result.per_sku.iloc[0]
+    assert row["jit_fill_rate"] == 1.0 and row["jit_stockout_days"] == 0 and row["jit_lost_units"] == 0
+    assert row["jit_orders"] == 9 and row["jit_ordered_units"] == 9 * 14  # d·R each time
+    assert row["jit_cycle_service_level"] == 1.0 and row["jit_cycles"] == 8
+    assert row["demand_units"] == 140
+    # σd = 0, so s = d(L+R) = 20 and S = 34: stock runs 34 → 20 → 34 ...
+    assert row["jit_avg_stock_value"] == pytest.approx(row["jit_avg_stock_units"] * 4.0)
+
+
+def test_sku_without_demand_and_do_not_reorder_skus_are_never_ordered():
+    stock = make_stock(dict(sku="A", lead_time_days=3.0), dict(sku="QUIET", lead_time_days=3.0),
+                       dict(sku="STOP", lead_time_days=3.0, status="Do Not Reorder"),
+                       dict(sku="GONE", lead_time_days=3.0, status="Discontinued"))
+    sales = make_sales(*daily("A", 2.0, 200), *daily("STOP", 2.0, 200), *daily("GONE", 1.0, 200))
+    per = backtest(stock, sales, ACME, Settings(as_of_date=AS_OF), days=100).per_sku.set_index("sku")
+    for prefix in ("jit", "jic"):
+        assert per.loc[["QUIET", "STOP", "GONE"], f"{prefix}_orders"].tolist() == [0, 0, 0]
+        assert per.loc["A", f"{prefix}_orders"] > 0
+    assert per.loc["QUIET", "demand_units"] == 0 and np.isnan(per.loc["QUIET", "jit_fill_rate"])
+    assert per.loc["QUIET", "jit_avg_stock_units"] == 0 and per.loc["QUIET", "jit_cycles"] == 0
+    # Never reordered: the starting stock sells down and then demand is lost.
+    assert per.loc["STOP", "status"] == "DO NOT REORDER"
+    assert 0 < per.loc["STOP", "jit_fill_rate"] < 1 and per.loc["STOP", "jit_stockout_days"] > 0
+    assert np.isnan(per.loc["STOP", "jit_cycle_service_level"])
+
+
+def test_sku_without_a_lead_time_is_not_ordered_and_starts_empty():
+    stock = make_stock(dict(sku="A", supplier="Nobody"))
+    per = backtest(stock, make_sales(*daily("A", 1.0, 200)), ACME, Settings(as_of_date=AS_OF), days=30).per_sku
+    assert per.loc[0, "status"] == "CHECK DATA" and np.isnan(per.loc[0, "lead_time_days"])
+    assert per.loc[0, "jit_orders"] == 0 and per.loc[0, "jit_fill_rate"] == 0 and per.loc[0, "jit_stockout_days"] == 30
+
+
+def test_lead_time_longer_than_the_review_period_keeps_several_orders_on_the_way():
+    stock = make_stock(dict(sku="A", lead_time_days=20.0, service_level=0.95))
+    rng = np.random.default_rng(5)
+    sales = make_sales(*[(pd.Timestamp(AS_OF) - pd.Timedelta(days=k), "A", float(q))
+                         for k, q in enumerate(rng.poisson(4.0, 500)) if q])
+    result = backtest(stock, sales, ACME, Settings(as_of_date=AS_OF, review_period_days=3), days=300)
+    row = result.per_sku.iloc[0]
+    assert row["lead_time_days"] == 20
+    # ~100 reviews, an order at most of them, each taking 20 days: 6 or 7 on the way at once.
+    assert row["jit_orders"] > 60 and row["jit_cycles"] > 50
+    assert row["jit_fill_rate"] > 0.97 and row["jit_cycle_service_level"] >= 0.9
+
+
+def test_continuous_review_replays_every_day():
+    stock = make_stock(dict(sku="A", lead_time_days=4.0))
+    rng = np.random.default_rng(9)
+    sales = make_sales(*[(pd.Timestamp(AS_OF) - pd.Timedelta(days=k), "A", float(q))
+                         for k, q in enumerate(rng.poisson(6.0, 400)) if q])
+    result = backtest(stock, sales, ACME, Settings(as_of_date=AS_OF, review_period_days=0), days=60)
+    assert result.reviews == 60
+    row = result.per_sku.iloc[0]
+    assert row["jit_orders"] > 30  # R = 0: S = s, so nearly every day tops the shelf up
+    assert row["jit_fill_rate"] > 0.9
+
+
+def test_returns_are_ignored():
+    stock = make_stock(dict(sku="A", lead_time_days=2.0))
+    lines = daily("A", 2.0, 200)
+    with_returns = make_sales(*lines, *[(pd.Timestamp(AS_OF) - pd.Timedelta(days=k), "A", -1.0) for k in (3, 9)])
+    got = backtest(stock, with_returns, ACME, Settings(as_of_date=AS_OF), days=30).per_sku
+    assert got.loc[0, "demand_units"] == 60
+
+
+@pytest.mark.parametrize("received, unmet, exp_cycles, exp_csl", [
+    # arrivals on days 1 and 5: one closed cycle (days 1-4); the stock-out on day 0 is before it
+    ([0, 1, 0, 0, 0, 1, 0], [1, 0, 0, 0, 0, 0, 1], 1, 1.0),
+    ([0, 1, 0, 0, 0, 1, 0], [0, 0, 0, 1, 1, 0, 0], 1, 0.0),   # two stock-out days, one cycle
+    ([1, 0, 1, 0, 1, 0, 1], [0, 1, 0, 0, 0, 1, 0], 3, 1 / 3),  # cycles 0-1, 2-3, 4-5
+    ([1, 0, 1, 0, 1, 0, 1], [0, 0, 0, 0, 0, 0, 1], 3, 1.0),  # day 6 is in the open last cycle
+    ([0, 0, 1, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0, 0], 0, np.nan),  # one arrival: no closed cycle
+])
+def test_cycles_run_from_one_arrival_to_the_day_before_the_next(received, unmet, exp_cycles, exp_csl):
+    shelf = bt._Shelf(np.zeros(1), days=7, horizon=0)
+    shelf.received[0] = np.array(received, dtype=bool)
+    shelf.unmet[0] = np.array(unmet, dtype=bool)
+    got = shelf.measures(np.array([7.0]), np.array([1.0]))
+    assert got["cycles"][0] == exp_cycles
+    np.testing.assert_equal(got["cycle_service_level"][0], exp_csl)
+    assert got["stockout_days"][0] == sum(unmet)
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(days=0), "days must be a whole number from 1 to 3660, got 0"),
+    (dict(days=10.5), "days must be a whole number"),
+    (dict(policy="magic"), "policy must be one of jit, got 'magic'"),
+])
+def test_bad_arguments_are_named(kw, message):
+    stock = make_stock(dict(sku="A", lead_time_days=2.0))
+    with pytest.raises(ValueError, match=message):
+        backtest(stock, make_sales(), ACME, Settings(as_of_date=AS_OF), **kw)
+
+
+def test_demo_shop_jit_holds_less_stock_than_just_in_case():
+    stock, sales, suppliers, settings = shop_inputs("demo")
+    result = backtest(stock, sales, suppliers, settings, days=180)
+    o = result.overall
+    assert o["reviews"] == 26 and o["skus"] == len(stock)
+    assert o["jit_avg_stock_value"] < 0.5 * o["jic_avg_stock_value"]
+    assert o["jit_fill_rate"] > 0.9 and o["jit_cycle_service_level"] > o["target_service_level"] - 0.05
+    assert (result.per_sku["status"].eq("DO NOT REORDER") <= result.per_sku["jit_orders"].eq(0)).all()
+
+
+def test_inputs_are_not_changed():
+    stock = make_stock(dict(sku="A", lead_time_days=2.0, on_hand=5.0))
+    sales = make_sales(*daily("A", 1.0, 50))
+    before = (stock.copy(), sales.copy())
+    backtest(stock, sales, ACME, Settings(as_of_date=AS_OF), days=20)
+    pd.testing.assert_frame_equal(stock, before[0])
+    pd.testing.assert_frame_equal(sales, before[1])
+
+
+def test_docstring_examples_run():
+    assert doctest.testmod(bt).failed == 0
