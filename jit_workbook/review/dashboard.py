@@ -147,9 +147,14 @@ def cost_of_goods_sold(sales: pd.DataFrame, unit_cost: pd.Series, as_of: Any, hi
     start = as_of - pd.Timedelta(days=int(history_days) - 1)
     window = (dates >= start) & (dates <= as_of)
     costs = unit_cost[~unit_cost.index.duplicated()]
-    cost = _text(sales["sku"], sales.index).str.strip().map(costs).to_numpy(dtype=float, na_value=np.nan)
-    qty = np.nan_to_num(pd.to_numeric(sales["quantity"], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
-    return float(np.nansum(np.where(window.to_numpy(), qty * cost, np.nan)))
+    inside = sales.loc[window.to_numpy()]
+    # Units per SKU first (one groupby), then one price per SKU: not a lookup per sale line.
+    qty = pd.to_numeric(inside["quantity"], errors="coerce").fillna(0.0)
+    units = qty.groupby(inside["sku"].astype(object).fillna("").to_numpy()).sum()
+    units.index = pd.Index(units.index.astype(str)).str.strip()
+    units = units.groupby(level=0).sum()
+    cost = units.index.map(costs).to_numpy(dtype=float, na_value=np.nan)
+    return float(np.nansum(units.to_numpy(dtype=float) * cost))
 
 
 def kpis(reorder: pd.DataFrame, sales: pd.DataFrame, settings: Settings,
