@@ -33,7 +33,7 @@ YES_NO = ("Yes", "No")
 STOCK_STATUSES = ("Active", "Discontinued", "Do Not Reorder")
 REORDER_STATUSES = ("REORDER", "OK", "NO DEMAND", "DO NOT REORDER", "CHECK DATA")
 STOCK_FLAGS = ("OBSOLETE", "SLOW")
-FORECAST_METHODS = ("Moving Average",)
+FORECAST_METHODS = ("Moving Average", "Exponential Smoothing", "Croston", "TSB", "Seasonal", "Auto")
 
 
 @dataclass(frozen=True)
@@ -172,6 +172,8 @@ STOCK = Sheet(
         C("Consignment", "consignment", "choice", width=12, choices=YES_NO,
           doc="Yes if the supplier owns the stock until it sells."),
         C("Status", "status", "choice", width=14, choices=STOCK_STATUSES, doc="Blank means Active."),
+        C("Forecast Method", "forecast_method", "choice", width=16, choices=FORECAST_METHODS,
+          doc="How this item's demand is forecast; blank uses the Forecast Method setting."),
     ),
     doc="One row per item you stock.",
     key="sku",

@@ -121,6 +121,7 @@ def make_shop(name: str) -> dict[str, pd.DataFrame]:
         "unit_price": unit_price, "lead_time_days": lead, "lead_time_std_days": np.where(own_lead, 1.0, np.nan),
         "moq": moq, "case_pack": case_pack, "service_level": np.where(rng.random(n) < 0.05, 0.99, np.nan),
         "consignment": np.where(supplier == SUPPLIERS[5][0], "Yes", "No"), "status": status,
+        "forecast_method": "",
     })
     receipts = pd.DataFrame(columns=K.RECEIPTS.fields)
     return {"Stock": stock, "Sales": sales[K.SALES.fields], "Suppliers": suppliers, "Receipts": receipts}

@@ -45,7 +45,15 @@ class PlanningSettings(BaseModel):
     history_days: int = Field(365, alias="History Days", ge=7, le=3660,
                               description="Days of sales history the plan looks at.")
     forecast_method: Literal[FORECAST_METHODS] = Field(  # type: ignore[valid-type]
-        "Moving Average", alias="Forecast Method", description="How daily demand is estimated.")
+        "Moving Average", alias="Forecast Method",
+        description="How daily demand is forecast: Moving Average, Exponential Smoothing, Croston, TSB, "
+                    "Seasonal or Auto (the best of them per item, on its own history).")
+    smoothing_alpha: float = Field(0.1, alias="Smoothing Alpha", gt=0, le=1,
+                                   description="Weight of the newest day in Exponential Smoothing (α).")
+    tsb_alpha_demand: float = Field(0.1, alias="TSB Alpha Demand", gt=0, le=1,
+                                    description="TSB: weight of the newest sale size (α_d).")
+    tsb_alpha_probability: float = Field(0.1, alias="TSB Alpha Probability", gt=0, le=1,
+                                         description="TSB: weight of the newest day's sell-or-not (α_p).")
     obsolete_after_days: int = Field(180, alias="Obsolete After Days", ge=1,
                                      description="Stock with no sale for this many days is OBSOLETE.")
     slow_mover_months: float = Field(12, alias="Slow Mover Months", gt=0,

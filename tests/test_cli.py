@@ -293,3 +293,26 @@ def test_newer_excel_error_values_are_reported_not_fatal(shop, tmp_path):
     issues = sheet_rows(spilled, "Data Issues")
     assert "Sales!C4: Quantity is the error value #SPILL!; sale skipped" in set(
         issues["Sheet"] + "!" + issues["Cell"] + ": " + issues["Problem"])
+
+
+def set_setting(path: Path, label: str, value) -> None:
+    wb = openpyxl.load_workbook(path)
+    for row in wb["Settings"].iter_rows(min_row=2):
+        if row[0].value == label:
+            row[1].value = value
+    wb.save(path)
+
+
+def test_auto_forecast_picks_a_method_per_sku_and_a_stock_row_overrides_it(shop):
+    set_setting(shop, "Forecast Method", "Auto")
+    sku = openpyxl.load_workbook(shop)["Stock"]["A2"].value
+    edit(shop, "Stock", {f"{K.STOCK.letter('forecast_method')}2": "Croston"})
+    result = run("recalc", shop)
+    assert result.exit_code == 0, result.output
+    reorder = sheet_rows(shop, "Reorder").set_index("SKU")
+    methods = set(reorder["Forecast Method"])
+    assert "Auto" not in methods and methods <= set(K.FORECAST_METHODS)
+    assert reorder.loc[sku, "Forecast Method"] == "Croston"
+    # Reorder Point = forecast over L + R + Safety Stock, whatever the method.
+    ok = reorder[reorder["Status"].isin(["OK", "REORDER"])]
+    assert (ok["Reorder Point"] >= ok["Safety Stock"] - 1e-9).all()

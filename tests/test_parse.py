@@ -14,7 +14,7 @@ from jit_workbook.io.parse import Grid, parse_inputs, parse_settings, parse_shee
 def stock_row(sku="S1", supplier="Acme", on_hand=10, **kw):
     row = dict(sku=sku, description="Thing", supplier=supplier, barcode="", category="", on_hand=on_hand,
                on_order=0, unit_cost=2.0, unit_price=4.0, lead_time_days=None, lead_time_std_days=None,
-               moq=None, case_pack=None, service_level=None, consignment="", status="")
+               moq=None, case_pack=None, service_level=None, consignment="", status="", forecast_method="")
     row.update(kw)
     return [row[f] for f in K.STOCK.fields]
 

@@ -25,11 +25,11 @@ AS_OF = dt.date(2026, 11, 27)
 NAN = float("nan")
 Z95 = 1.6448536269514722  # Φ⁻¹(0.95)
 
-STOCK_TEXT = ["sku", "description", "supplier", "barcode", "category", "status", "check_data"]
+STOCK_TEXT = ["sku", "description", "supplier", "barcode", "category", "status", "check_data", "forecast_method"]
 STOCK_DEFAULTS = dict(
     sku="", description="", supplier="Acme", barcode="", category="", on_hand=0.0, on_order=0.0,
     unit_cost=2.0, unit_price=5.0, lead_time_days=NAN, lead_time_std_days=NAN, moq=NAN, case_pack=NAN,
-    service_level=NAN, consignment=False, status="Active", check_data="",
+    service_level=NAN, consignment=False, status="Active", check_data="", forecast_method="",
 )
 
 

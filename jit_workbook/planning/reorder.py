@@ -21,7 +21,8 @@ from ..contract import REORDER, STOCK
 from ..errors import Issue
 from ..settings import Settings
 from .classify import DAYS_PER_MONTH, abc_class, days_of_cover, stock_flags
-from .demand import day_number, future_sales_issues, sales_summary
+from .demand import daily_demand_matrix, day_number, future_sales_issues, sales_summary
+from .forecast import forecast
 from .policy import order_qty_parts, order_up_to, reorder_point, safety_stock, z_for_service_level
 
 DO_NOT_REORDER_STATUSES = ("Discontinued", "Do Not Reorder")  # Stock statuses never reordered
@@ -149,6 +150,12 @@ def lead_times(stock: pd.DataFrame, suppliers: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------
 # The plan
 # ---------------------------------------------------------------------------------
+def _forecast_methods(st: pd.DataFrame, settings: Settings) -> np.ndarray:
+    """Each SKU's forecast method: the Stock row's, else the Forecast Method setting."""
+    own = _text(st["forecast_method"]).str.strip() if "forecast_method" in st else pd.Series("", index=st.index)
+    return own.where(own.ne(""), settings.forecast_method).to_numpy(dtype=object)
+
+
 def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame,
                  settings: Settings) -> tuple[pd.DataFrame, list[Issue]]:
     """The Reorder sheet: one row per Stock SKU, in Stock order, and the data issues found.
@@ -243,6 +250,7 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
                             fallback_price=np.where(np.isnan(unit_price), unit_cost, unit_price))
     d = summary["daily_demand"].to_numpy()
     sd = summary["demand_std"].to_numpy()
+    d_window = d  # the window mean: NO DEMAND, days of cover and SLOW stay on what really sold
     sales_value = summary["sales_value"].to_numpy()
     abc = abc_class(sales_value)
 
@@ -251,6 +259,17 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
     lead = lt["lead_time_days"].to_numpy()
     lead_std = lt["lead_time_std_days"].to_numpy()
     no_lead = np.isnan(lead)
+
+    # 1b. The forecast: Daily Demand and σ become the method's; the reorder point covers
+    # the forecast over the protection interval L + R (Moving Average: exactly d and σd).
+    methods = _forecast_methods(st, settings)
+    over_lr = d * (np.nan_to_num(lead) + review)
+    if (methods != "Moving Average").any():
+        matrix, mask = daily_demand_matrix(sales, sku, as_of, history)
+        days = pd.date_range(end=pd.Timestamp(as_of).normalize(), periods=history, freq="D")
+        fr = forecast(methods, matrix, mask, days, _text(st["category"]).to_numpy(), settings,
+                      horizon_days=np.nan_to_num(lead) + review)
+        d, sd, over_lr, methods = fr.daily, fr.sigma, fr.over_horizon, np.asarray(fr.method, dtype=object)
 
     # 4. Service level: Stock's, else the class setting (z once per distinct level).
     own_p = _number(st, "service_level")
@@ -261,10 +280,12 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
 
     # 5-6. Policy and order size.
     ss = safety_stock(z, d, sd, lead, lead_std, review)
-    rop = reorder_point(d, lead, review, ss)
+    protect = np.nan_to_num(lead) + review
+    d_protect = np.divide(over_lr, protect, out=np.asarray(d, dtype=float).copy(), where=protect > 0)
+    rop = reorder_point(d_protect, lead, review, ss)  # = forecast over L + R + SS
     up_to = order_up_to(rop, d, review)
     position = on_hand + on_order
-    trigger = (position <= rop) & (d > 0)
+    trigger = (position <= rop) & (d_window > 0)
     qty, cases, raised = order_qty_parts(np.where(trigger, up_to - position, 0.0), moq, case_pack)
 
     # 7. Status.
@@ -272,15 +293,15 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
     blank_on_hand = np.isnan(on_hand)
     reader_said = check_text.str.strip().ne("").to_numpy()
     check = reader_said | no_lead | blank_on_hand | bad_p
-    status = np.select([do_not_reorder, check, d == 0, qty > 0],
+    status = np.select([do_not_reorder, check, d_window == 0, qty > 0],
                        [DO_NOT_REORDER, CHECK_DATA, NO_DEMAND, REORDER_STATUS], default=OK_STATUS)
     suggested = np.where(status == REORDER_STATUS, qty, 0).astype(np.int64)
 
     # 8. Flags.
     last_sale = summary["last_sale"].to_numpy()
-    flags = stock_flags(on_hand, d, last_sale, as_of, settings.obsolete_after_days,
+    flags = stock_flags(on_hand, d_window, last_sale, as_of, settings.obsolete_after_days,
                         settings.slow_mover_months, earliest_sale=summary["first_sale"].min())
-    cover = days_of_cover(on_hand, d)
+    cover = days_of_cover(on_hand, d_window)
 
     # Check-data sentences and issues (not for rows that are never reordered).
     names = _text(st["supplier"]).str.strip()
@@ -317,7 +338,7 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
         "inventory_position": position,
         "daily_demand": d,
         "demand_std": sd,
-        "forecast_method": _text([settings.forecast_method] * len(st)),
+        "forecast_method": _text(methods),
         "lead_time_days": lead,
         "service_level": p,
         "safety_stock": ss,
