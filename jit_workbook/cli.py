@@ -141,6 +141,20 @@ def _run_action(action, path: Path, output: Path | None, quiet: bool) -> None:
 
 
 @cli.command()
+@workbook_arguments
+def backtest(path: Path, output: Path | None, quiet: bool) -> None:
+    """Replay the policy over the last Backtest Days of sales; writes the Backtest sheet.
+
+    Every review period it plans from the sales known then, orders, receives after the
+    lead time and serves the real sales, beside a just-in-case policy (order up to 90
+    days of demand when under 30): service level, fill rate, stock value, orders.
+
+    Example: jit-workbook backtest JIT_Inventory.xlsx
+    """
+    _run_action(actions.run_backtest, path, output, quiet)
+
+
+@cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--send", is_flag=True, help="Email each order to its supplier (SMTP settings; password in "
                                            "the JIT_SMTP_PASSWORD environment variable).")

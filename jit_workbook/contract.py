@@ -377,6 +377,31 @@ REVIEW_LOG = Sheet(
     tab_color=OUTPUT_TAB,
 )
 
+_POLICY_MEASURES = (
+    ("Cycle Service Level", "cycle_service_level", "percent", FMT_PERCENT),
+    ("Fill Rate", "fill_rate", "percent", FMT_PERCENT),
+    ("Avg Stock Value", "avg_stock_value", "money", FMT_MONEY),
+    ("Orders", "orders", "integer", FMT_INT),
+    ("Stockout Days", "stockout_days", "integer", FMT_INT),
+    ("Lost Units", "lost_units", "number", FMT_QTY),
+)
+BACKTEST = Sheet(
+    "Backtest", "output", "BacktestTable",
+    (
+        C("SKU", "sku", width=14, number_format=FMT_TEXT, doc='"All SKUs" first, then one row per SKU.'),
+        C("Description", "description", width=28),
+        C("Supplier", "supplier", width=18),
+        C("ABC", "abc", width=6),
+        C("Lead Time Days", "lead_time_days", "number", width=9, number_format=FMT_ONE_DECIMAL),
+        C("Target Service Level", "target_service_level", "percent", width=10, number_format=FMT_PERCENT),
+        C("Demand Units", "demand_units", "number", width=10, number_format=FMT_QTY),
+        C("JIT Cycles", "jit_cycles", "integer", width=8, number_format=FMT_INT),
+    ) + tuple(C(f"JIT {n}", f"jit_{f}", k, width=11, number_format=fmt) for n, f, k, fmt in _POLICY_MEASURES)
+      + tuple(C(f"Just In Case {n}", f"jic_{f}", k, width=11, number_format=fmt) for n, f, k, fmt in _POLICY_MEASURES),
+    doc="What the policy would have achieved over the last Backtest Days, beside a just-in-case policy.",
+    tab_color=OUTPUT_TAB,
+)
+
 # The Dashboard is one Measure/Value/Notes table in a fixed row order, so the charts the
 # template draws beside it can point at fixed ranges.
 DASHBOARD_FLAG_ROWS = ("Stock value: obsolete", "Stock value: slow", "Stock value: other")
@@ -401,8 +426,8 @@ def dashboard_rows() -> dict[str, tuple[int, int]]:
 
 
 INPUT_SHEETS: tuple[Sheet, ...] = (SETTINGS, STOCK, SALES, SUPPLIERS, RECEIPTS)
-OUTPUT_SHEETS: tuple[Sheet, ...] = (REORDER, ORDERS, OBSOLETE_REVIEW, REVIEW_LOG, DASHBOARD, DATA_ISSUES,
-                                     ORDER_LINES)
+OUTPUT_SHEETS: tuple[Sheet, ...] = (REORDER, ORDERS, OBSOLETE_REVIEW, REVIEW_LOG, DASHBOARD, BACKTEST,
+                                     DATA_ISSUES, ORDER_LINES)
 ALL_SHEETS: tuple[Sheet, ...] = INPUT_SHEETS + OUTPUT_SHEETS
 # Sheets a workbook may lack without stopping the run (read as empty).
 OPTIONAL_INPUT_SHEETS = frozenset({RECEIPTS.name})

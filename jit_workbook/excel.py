@@ -91,6 +91,11 @@ def monthly_review(book: Any = None) -> str | None:
     return _run(book, lambda live: actions.monthly_review(live).summary)
 
 
+def backtest(book: Any = None) -> str | None:
+    """The Backtest button: replay the policy over the last Backtest Days, write Backtest."""
+    return _run(book, lambda live: actions.run_backtest(live).summary)
+
+
 @dataclass(frozen=True)
 class Action:
     """One button: its caption and the entry point it runs (takes a Book or None)."""
@@ -106,10 +111,11 @@ RECALCULATE = Action("Recalculate", recalculate)
 ACTIONS_BY_SHEET: dict[str, Action] = {
     K.ORDERS.name: Action("Draft Orders", draft_orders),
     K.OBSOLETE_REVIEW.name: Action("Monthly Review", monthly_review),
+    K.BACKTEST.name: Action("Backtest", backtest),
 }
 
 # Sheets that carry a button in the macro workbook (jit_workbook.excel_setup).
-BUTTON_SHEETS: tuple[str, ...] = (K.REORDER.name, K.ORDERS.name, K.OBSOLETE_REVIEW.name)
+BUTTON_SHEETS: tuple[str, ...] = (K.REORDER.name, K.ORDERS.name, K.OBSOLETE_REVIEW.name, K.BACKTEST.name)
 
 
 def action_for(sheet_name: str) -> Action:
@@ -127,5 +133,5 @@ def main(book: Any = None) -> str | None:
     return action_for(book.sheets.active.name).run(book)
 
 
-__all__ = ["Action", "ACTIONS_BY_SHEET", "BUTTON_SHEETS", "RECALCULATE", "action_for", "draft_orders", "main",
+__all__ = ["Action", "ACTIONS_BY_SHEET", "BUTTON_SHEETS", "RECALCULATE", "action_for", "backtest", "draft_orders", "main",
            "monthly_review", "recalculate"]

@@ -58,6 +58,8 @@ class PlanningSettings(BaseModel):
                                      description="Stock with no sale for this many days is OBSOLETE.")
     slow_mover_months: float = Field(12, alias="Slow Mover Months", gt=0,
                                      description="Stock lasting longer than this many months is SLOW.")
+    backtest_days: int = Field(180, alias="Backtest Days", ge=7, le=3660,
+                               description="Days of history the backtest replays.")
     holding_cost_rate: float = Field(0.25, alias="Holding Cost Rate", ge=0, le=5,
                                      description="Yearly cost of holding stock, as a share of its value.")
 
@@ -74,7 +76,7 @@ class PlanningSettings(BaseModel):
     def _strip(cls, v: str) -> str:
         return str(v).strip() or "My Shop"
 
-    @field_validator("history_days", "obsolete_after_days", mode="before")
+    @field_validator("history_days", "obsolete_after_days", "backtest_days", mode="before")
     @classmethod
     def _whole_days(cls, v: Any) -> Any:
         if isinstance(v, float) and v.is_integer():

@@ -51,6 +51,8 @@ def build_template(path: Path | None = None, settings: dict[str, Any] | None = N
         _lay_out(ws, sheet, rows)
         if sheet is K.DASHBOARD:
             _dashboard_charts(ws)
+        if sheet is K.BACKTEST:
+            _backtest_chart(ws)
     wb.active = 0
     wb.properties.creator = "jit-workbook"
     wb.properties.created = FIXED_TIME
@@ -98,6 +100,28 @@ def _dashboard_charts(ws) -> None:
     top.x_axis.scaling.orientation = "maxMin"  # largest at the top
     ws.add_chart(top, "E18")
     ws.add_chart(bar("Flagged stock value by month", "months"), "E34")
+
+
+def _backtest_chart(ws) -> None:
+    """JIT against just-in-case for all SKUs (the first data row): stock value and fill rate."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart.series import SeriesLabel
+
+    def col(field: str) -> int:
+        return K.BACKTEST.fields.index(field) + 1
+
+    for title, fields, anchor, fmt in (
+            ("Average stock value: JIT vs just in case", ("jit_avg_stock_value", "jic_avg_stock_value"), "W2",
+             "#,##0"),
+            ("Fill rate: JIT vs just in case", ("jit_fill_rate", "jic_fill_rate"), "W17", "0%")):
+        chart = BarChart()
+        chart.title = title
+        for field, name in zip(fields, ("JIT", "Just in case")):
+            chart.add_data(Reference(ws, min_col=col(field), min_row=2, max_row=2), titles_from_data=False)
+            chart.series[-1].tx = SeriesLabel(v=name)
+        chart.y_axis.numFmt = fmt
+        chart.height, chart.width = 7, 11
+        ws.add_chart(chart, anchor)
 
 
 def _lay_out(ws, sheet: K.Sheet, rows: list[list[Any]]) -> None:

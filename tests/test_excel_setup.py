@@ -176,7 +176,7 @@ def test_macro_workbook_is_macro_enabled_with_xlwings_vba(macro_book):
 
 def test_every_button_runs_a_macro_of_the_vba_project(macro_book):
     found = buttons(macro_book)
-    assert set(found) == set(excel.BUTTON_SHEETS) == {"Reorder", "Orders", "Obsolete Review"}
+    assert set(found) == set(excel.BUTTON_SHEETS) == {"Reorder", "Orders", "Obsolete Review", "Backtest"}
     code = vba_code(macro_book)
     for sheet, button in found.items():
         macro = button["macro"].removeprefix("[0]!")
@@ -191,7 +191,8 @@ def test_captions_follow_the_actions_registry(tmp_path, monkeypatch):
     monkeypatch.setitem(excel.ACTIONS_BY_SHEET, "Orders", excel.Action("Draft Orders", lambda book: None))
     found = buttons(build_macro_workbook(tmp_path / "JIT_Inventory.xlsm"))
     assert {s: b["caption"] for s, b in found.items()} == {
-        "Reorder": "Recalculate", "Orders": "Draft Orders", "Obsolete Review": "Monthly Review"}
+        "Reorder": "Recalculate", "Orders": "Draft Orders", "Obsolete Review": "Monthly Review",
+        "Backtest": "Backtest"}
 
 
 @pytest.mark.parametrize("name, message", [("JIT_Inventory.xlsx", "must be a macro-enabled workbook ending in .xlsm"),
@@ -221,4 +222,4 @@ def test_libreoffice_opens_it_and_binds_the_buttons_to_the_macro(soffice, macro_
     labels = re.findall(r'<form:button [^>]*form:label="([^"]*)"', content)
     targets = re.findall(r'xlink:href="vnd\.sun\.star\.script:([^?"]*)', content)
     assert sorted(labels) == sorted(excel.action_for(s).label for s in excel.BUTTON_SHEETS)
-    assert targets == [f"VBAProject.Module1.{MACRO}"] * 3  # LibreOffice found the macro in the VBA project
+    assert targets == [f"VBAProject.Module1.{MACRO}"] * len(excel.BUTTON_SHEETS)  # LibreOffice found the macro in the VBA project
