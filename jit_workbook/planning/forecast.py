@@ -71,6 +71,40 @@ def _after_first(m: np.ndarray) -> np.ndarray:
     return np.arange(m.shape[1])[None, :] > first[:, None]
 
 
+def _starts_t(m_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_starts` for a transposed (days × SKUs) mask."""
+    prior = _after_first_t(m_t)
+    return m_t & ~prior, m_t & prior
+
+
+def _after_first_t(m_t: np.ndarray) -> np.ndarray:
+    """:func:`_after_first` for a transposed (days × SKUs) mask."""
+    first = np.where(m_t.any(axis=0), m_t.argmax(axis=0), m_t.shape[0])
+    return np.arange(m_t.shape[0])[:, None] > first[None, :]
+
+
+class _Transposed:
+    """The inputs transposed to days × SKUs once, shared by the recursive methods
+    (each of them loops over days, so a day must be one contiguous row)."""
+
+    def __init__(self, x: np.ndarray, m: np.ndarray) -> None:
+        self.x = np.ascontiguousarray(x.T)
+        self.m = np.ascontiguousarray(m.T)
+        self.init, self.upd = _starts_t(self.m)  # series start / later valid days
+        self.demand = self.m & (self.x > 0)
+        self.first, self.later = _starts_t(self.demand)  # first demand / later demand days
+        self._size: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+
+    def size(self, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+        """Smoothed demand size z (final level, level before each day), updated on
+        demand days only; shared by Croston (α = 0.1) and TSB (α_d)."""
+        if alpha not in self._size:
+            hist = np.empty_like(self.x)
+            level = _smooth(self.x, self.first, self.later, alpha, hist)
+            self._size[alpha] = level, hist
+        return self._size[alpha]
+
+
 def _smooth(values_t: np.ndarray, init_t: np.ndarray, upd_t: np.ndarray, alpha: float,
             history_t: np.ndarray | None = None) -> np.ndarray:
     """Exponential smoothing down the rows of ``values_t`` (days × SKUs, transposed).
@@ -135,11 +169,16 @@ def ses(matrix: Any, mask: Any, alpha: float = 0.1) -> tuple[np.ndarray, np.ndar
     """
     x, m = _inputs(matrix, mask)
     alpha = _check_alpha("alpha", alpha)
-    init, upd = _starts(m)
-    hist = np.empty((x.shape[1], x.shape[0]))
-    level = _smooth(np.ascontiguousarray(x.T), np.ascontiguousarray(init.T), np.ascontiguousarray(upd.T),
-                    alpha, hist)
-    return level, np.where(upd, hist.T, np.nan)
+    level, fitted_t = _ses_t(_Transposed(x, m), alpha)
+    return level, np.ascontiguousarray(fitted_t.T)
+
+
+def _ses_t(tr: _Transposed, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ses` on transposed inputs; the fitted values come back days × SKUs."""
+    hist = np.empty_like(tr.x)
+    level = _smooth(tr.x, tr.init, tr.upd, alpha, hist)
+    np.copyto(hist, np.nan, where=~tr.upd)
+    return level, hist
 
 
 # ---------------------------------------------------------------------------------
@@ -178,27 +217,33 @@ def croston_sba(matrix: Any, mask: Any) -> tuple[np.ndarray, np.ndarray]:
     1.805
     """
     x, m = _inputs(matrix, mask)
-    n_skus, n_days = x.shape
-    demand = m & (x > 0)
-    first, later = _starts(demand)
+    fc, fitted_t = _croston_t(_Transposed(x, m))
+    return fc, np.ascontiguousarray(fitted_t.T)
+
+
+def _croston_t(tr: _Transposed) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`croston_sba` on transposed inputs; the fitted values come back days × SKUs."""
+    n_days, n_skus = tr.x.shape
+    demand = tr.demand
     # q: days since the previous demand day, or since the day before the series start.
-    col = np.arange(n_days)
-    series_start = np.where(m.any(axis=1), m.argmax(axis=1), 0)
+    col = np.arange(n_days)[:, None]
+    series_start = np.where(tr.m.any(axis=0), tr.m.argmax(axis=0), 0)
     last_before = np.where(demand, col, -1)
-    np.maximum.accumulate(last_before, axis=1, out=last_before)
-    prev = np.concatenate([np.full((n_skus, 1), -1), last_before[:, :-1]], axis=1)
-    q = col - np.where(prev >= 0, prev, series_start[:, None] - 1)
-    z_hist = np.empty((n_days, n_skus))
-    p_hist = np.empty((n_days, n_skus))
-    first_t, later_t = np.ascontiguousarray(first.T), np.ascontiguousarray(later.T)
-    z = _smooth(np.ascontiguousarray(x.T), first_t, later_t, CROSTON_ALPHA, z_hist)
-    p = _smooth(np.ascontiguousarray(q.T, dtype=float), first_t, later_t, CROSTON_ALPHA, p_hist)
-    seen = demand.any(axis=1)
+    np.maximum.accumulate(last_before, axis=0, out=last_before)
+    prev = np.empty_like(last_before)
+    prev[0] = -1
+    prev[1:] = last_before[:-1]
+    q = (col - np.where(prev >= 0, prev, series_start[None, :] - 1)).astype(float)
+    z, z_hist = tr.size(CROSTON_ALPHA)
+    p_hist = np.empty_like(tr.x)
+    p = _smooth(q, tr.first, tr.later, CROSTON_ALPHA, p_hist)
+    seen = demand.any(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         fc = np.where(seen, SBA_FACTOR * z / np.where(seen, p, 1.0), 0.0)
-        before = _after_first(demand)  # a demand before day t
-        fitted = np.where(before, SBA_FACTOR * z_hist.T / np.where(before, p_hist.T, 1.0), 0.0)
-    return fc, np.where(_starts(m)[1], fitted, np.nan)
+        before = _after_first_t(demand)  # a demand before day t
+        fitted = np.where(before, SBA_FACTOR * z_hist / np.where(before, p_hist, 1.0), 0.0)
+    np.copyto(fitted, np.nan, where=~tr.upd)
+    return fc, fitted
 
 
 def tsb(matrix: Any, mask: Any, alpha_d: float = 0.1, alpha_p: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
@@ -241,18 +286,18 @@ def tsb(matrix: Any, mask: Any, alpha_d: float = 0.1, alpha_p: float = 0.1) -> t
     x, m = _inputs(matrix, mask)
     ad = _check_alpha("alpha_d", alpha_d)
     ap = _check_alpha("alpha_p", alpha_p)
-    n_skus, n_days = x.shape
-    init, upd = _starts(m)
-    demand = m & (x > 0)
-    first, later = _starts(demand)
-    p_hist = np.empty((n_days, n_skus))
-    z_hist = np.empty((n_days, n_skus))
-    prob = _smooth(np.ascontiguousarray(demand.T, dtype=float), np.ascontiguousarray(init.T),
-                   np.ascontiguousarray(upd.T), ap, p_hist)
-    z = _smooth(np.ascontiguousarray(x.T), np.ascontiguousarray(first.T), np.ascontiguousarray(later.T),
-                ad, z_hist)
-    fitted = np.where(_after_first(demand), p_hist.T * z_hist.T, 0.0)
-    return prob * z, np.where(upd, fitted, np.nan)
+    fc, fitted_t = _tsb_t(_Transposed(x, m), ad, ap)
+    return fc, np.ascontiguousarray(fitted_t.T)
+
+
+def _tsb_t(tr: _Transposed, ad: float, ap: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`tsb` on transposed inputs; the fitted values come back days × SKUs."""
+    p_hist = np.empty_like(tr.x)
+    prob = _smooth(tr.demand.astype(float), tr.init, tr.upd, ap, p_hist)
+    z, z_hist = tr.size(ad)
+    fitted = np.where(_after_first_t(tr.demand), p_hist * z_hist, 0.0)
+    np.copyto(fitted, np.nan, where=~tr.upd)
+    return prob * z, fitted
 
 
 # ---------------------------------------------------------------------------------
@@ -534,18 +579,23 @@ class AutoChoice:
 CANDIDATES = (MOVING_AVERAGE, SES, CROSTON, TSB, SEASONAL)
 
 
-def _fits(x: np.ndarray, m: np.ndarray, days: Any, category_codes: Any, alpha: float,
-          alpha_d: float, alpha_p: float, fit_mask: np.ndarray | None) -> dict[str, Any]:
-    """Forecast and fitted values of every method (Seasonal only when days are given)."""
-    out: dict[str, Any] = {
-        MOVING_AVERAGE: (moving_average(x, m)[0], moving_average_fitted(x, m)),
-        SES: ses(x, m, alpha),
-        CROSTON: croston_sba(x, m),
-        TSB: tsb(x, m, alpha_d, alpha_p),
-    }
-    if days is not None:
-        out[SEASONAL] = seasonal(x, m, days, category_codes, fit_mask=fit_mask)
-    return out
+def _fits(tr: _Transposed, alpha: float, alpha_d: float, alpha_p: float) -> dict[str, Any]:
+    """Forecast and transposed (days × SKUs) fitted values of Exponential Smoothing,
+    Croston and TSB, sharing one transposed copy of the inputs."""
+    return {SES: _ses_t(tr, _check_alpha("alpha", alpha)),
+            CROSTON: _croston_t(tr),
+            TSB: _tsb_t(tr, _check_alpha("alpha_d", alpha_d), _check_alpha("alpha_p", alpha_p))}
+
+
+def _errors_std_t(x_t: np.ndarray, fitted_t: np.ndarray) -> np.ndarray:
+    """:func:`forecast_errors_std` on transposed inputs whose fitted values are already
+    NaN off the series (as the methods' fitted values are)."""
+    e2 = np.subtract(x_t, fitted_t)
+    np.multiply(e2, e2, out=e2)
+    missing = np.isnan(e2)
+    np.copyto(e2, 0.0, where=missing)
+    n = len(e2) - missing.sum(axis=0)
+    return np.sqrt(np.divide(e2.sum(axis=0), n, out=np.zeros(len(n)), where=n > 0))
 
 
 def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_codes: Any = None,
@@ -610,20 +660,21 @@ def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_cod
     selling = ((x > 0) & m).sum(axis=1)
     adi = np.divide(n_valid, selling, out=np.full(n_skus, np.inf), where=selling > 0)
     holdout = np.clip(np.minimum(holdout_days, n_valid - MIN_HISTORY_DAYS), 0, None)
-    # The hold-out is each SKU's last `holdout` valid days.
-    from_end = np.cumsum(m[:, ::-1], axis=1)[:, ::-1]
-    in_hold = m & (from_end <= holdout[:, None])
+    # The hold-out is each SKU's last `holdout` valid days: valid days from day t to the
+    # end = n_valid − valid days before t.
+    full = np.zeros((n_skus, n_days + 1), dtype=np.int64)  # valid days before each column
+    np.cumsum(m, axis=1, out=full[:, 1:])
+    in_hold = m & (full[:, :-1] >= (n_valid - holdout)[:, None])
     before = m & ~in_hold
 
-    fits = _fits_cache if _fits_cache is not None else _fits(x, m, None, None, alpha, alpha_d, alpha_p, None)
+    fits = _fits_cache if _fits_cache is not None else _fits(_Transposed(x, m), alpha, alpha_d, alpha_p)
     # h-day totals starting at each day: A[:, t] = Σ x[t .. t+h-1] (valid while t + h ≤ n_days).
-    xm = np.where(m, x, 0.0)
-    cx = np.concatenate([np.zeros((n_skus, 1)), np.cumsum(xm, axis=1)], axis=1)
+    cx = np.zeros((n_skus, n_days + 1))
+    np.cumsum(np.where(m, x, 0.0), axis=1, out=cx[:, 1:])
     n_org = max(n_days - h + 1, 0)
     actual = cx[:, h:h + n_org] - cx[:, :n_org]  # SKUs × origins
     origin_hold = in_hold[:, :n_org]
     # Naive scale: the previous h days' total as the forecast, on origins before the hold-out.
-    full = np.concatenate([np.zeros((n_skus, 1), int), np.cumsum(m, axis=1)], axis=1)
     whole = (full[:, h:h + n_org] - full[:, :n_org]) == h  # all h days valid
     lag = min(h, n_org)
     prev_whole = np.concatenate([np.zeros((n_skus, lag), bool), whole[:, :n_org - lag]], axis=1)
@@ -638,8 +689,11 @@ def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_cod
     lo = min(max(n_days - int(holdout_days), 0), n_org)
     actual_h = actual[:, lo:]
     origin_hold = origin_hold[:, lo:]
-    totals: dict[str, np.ndarray] = {name: fits[name][1][:, lo:n_org] * h
-                                     for name in (MOVING_AVERAGE, SES, CROSTON, TSB)}
+    totals: dict[str, np.ndarray] = {name: fits[name][1][lo:n_org].T * h for name in (SES, CROSTON, TSB)}
+    # Moving Average: ŷ_t = mean of the valid days before t (see moving_average_fitted).
+    count = full[:, lo:n_org]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        totals[MOVING_AVERAGE] = np.where(m[:, lo:n_org] & (count > 0), cx[:, lo:n_org] / count, np.nan) * h
     seasonal_ok = np.zeros(n_skus, dtype=bool)
     if days is not None:
         season = seasonal(x, m, days, category_codes, fit_mask=before)
@@ -765,14 +819,15 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
     needed = set(methods)
     fits: dict[str, Any] = {}
     if AUTO in needed:
-        fits = _fits(x, m, None, None, alpha, alpha_d, alpha_p, None)
+        tr = _Transposed(x, m)
+        fits = _fits(tr, alpha, alpha_d, alpha_p)
         rows = methods == AUTO
         if rows.all():
             chosen = auto(x, m, days, category_codes, alpha, alpha_d, alpha_p, _fits_cache=fits).method
         else:
             chosen = auto(x[rows], m[rows], days, None if category_codes is None else np.asarray(
                 category_codes, dtype=object)[rows], alpha, alpha_d, alpha_p,
-                _fits_cache={k: (v[0][rows], v[1][rows]) for k, v in fits.items()}).method
+                _fits_cache={k: (v[0][rows], v[1][:, rows]) for k, v in fits.items()}).method
         methods = methods.copy()
         methods[rows] = chosen
         needed = set(methods)
@@ -793,8 +848,11 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
             sigma[rows] = forecast_errors_std(x[rows], season.fitted[rows], m[rows])
             continue
         if name in fits:
-            f, fit = fits[name][0][rows], fits[name][1][rows]
-        elif name == SES:
+            daily[rows] = fits[name][0][rows]
+            over[rows] = daily[rows] * h[rows]
+            sigma[rows] = _errors_std_t(tr.x, fits[name][1])[rows]
+            continue
+        if name == SES:
             f, fit = ses(x[rows], m[rows], alpha)
         elif name == CROSTON:
             f, fit = croston_sba(x[rows], m[rows])
