@@ -115,7 +115,8 @@ def main() -> None:
         if args.forecast:
             timed = float(subprocess.run([py, __file__, "--core", str(src), args.forecast], check=True,
                                          capture_output=True, text=True).stdout)
-            print(f"planning core with Forecast Method {args.forecast}, 730 days: {timed:.3f} s (target < 1 s)")
+            print(f"planning core with Forecast Method {args.forecast}, 730 days: {timed:.3f} s (target < 1 s: "
+                  f"{'met' if timed < 1 else 'MISSED'})")
         ok = recalc[0] <= 1.5 * floor[0] and recalc[1] <= 2 * floor[1] and core < 0.5
         print("targets met" if ok else "TARGETS MISSED: recalc <= 1.5x floor time, <= 2x memory, core < 0.5 s")
     finally:
