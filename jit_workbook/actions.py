@@ -82,9 +82,12 @@ class Planned:
     reorder: pd.DataFrame
     issues: list[Issue]
 
-    def previous(self, sheet: K.Sheet) -> pd.DataFrame:
-        """What an output sheet holds now (the owner's edits live there), parsed by the contract."""
-        parsed = parse_sheet(sheet, self.grids[sheet.name], {f: "ignored" for f in sheet.fields})
+    def previous(self, sheet: K.Sheet, then: dict[str, str] | None = None) -> pd.DataFrame:
+        """What an output sheet holds now (the owner's edits live there), parsed by the contract.
+
+        then: what happens to an unusable cell, by field (default: "ignored").
+        """
+        parsed = parse_sheet(sheet, self.grids[sheet.name], {f: "ignored" for f in sheet.fields} | (then or {}))
         self.issues.extend(parsed.issues)
         return parsed.frame
 
@@ -103,20 +106,20 @@ def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -
     grids = book.read(names, optional=K.OPTIONAL_INPUT_SHEETS)
     inputs = parse_inputs(grids)
     issues = list(inputs.issues)
-    previous = parse_sheet(K.REORDER, grids[K.REORDER.name], {"order_qty": "the new suggestion is used"})
     planned = Planned(grids, inputs, pd.DataFrame(), issues)
+    previous = planned.previous(K.REORDER, {"order_qty": "the new suggestion is used"})
     suppliers = with_measured_lead_times(inputs.suppliers, inputs.receipts)
     open_qty = open_purchase_orders(planned, suppliers)
     stock = inputs.stock.assign(on_order=inputs.stock["on_order"] + inputs.stock["sku"].map(
         open_qty.set_index("sku")["open_qty"]).fillna(0.0))
     say(f"planning {len(inputs.stock):,} SKUs from {len(inputs.sales):,} sales lines")
     reorder, plan_issues = plan_reorder(stock, inputs.sales, suppliers, inputs.settings)
-    reorder = keep_owner_edits(reorder, previous.frame[["sku", "suggested_qty", "order_qty"]])
+    reorder = keep_owner_edits(reorder, previous[["sku", "suggested_qty", "order_qty"]])
     if len(open_qty):  # say which purchase orders the On Order figure includes
         why = reorder["sku"].map(open_qty.set_index("sku")["reason"])
         reorder["reason"] = reorder["reason"].where(why.isna(), reorder["reason"] + " On order includes " + why + ".")
     planned.reorder = reorder
-    issues += previous.issues + plan_issues
+    issues += plan_issues
     return planned
 
 
@@ -130,9 +133,9 @@ def with_measured_lead_times(suppliers: pd.DataFrame, receipts: pd.DataFrame) ->
         return suppliers
     found = measured.dropna(subset=["lead_time_days"]).set_index("supplier")
     out = suppliers.copy()
-    for field in ("lead_time_days", "lead_time_std_days"):
-        by_name = out["supplier"].map(found[field])
-        out[field] = by_name.where(by_name.notna(), out[field])
+    for column in ("lead_time_days", "lead_time_std_days"):
+        by_name = out["supplier"].map(found[column])
+        out[column] = by_name.where(by_name.notna(), out[column])
     return out
 
 

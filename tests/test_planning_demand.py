@@ -22,14 +22,7 @@ AS_OF = dt.date(2026, 11, 27)
 NAN = float("nan")
 
 
-def sales_frame(*lines):
-    """Sales lines as (date, sku, quantity[, unit_price]); Excel rows from 2."""
-    rows = [(pd.Timestamp(x[0]), x[1], float(x[2]), float(x[3]) if len(x) > 3 else NAN) for x in lines]
-    frame = pd.DataFrame(rows, columns=["date", "sku", "quantity", "unit_price"])
-    frame["date"] = frame["date"].astype("datetime64[ns]")
-    frame["sku"] = frame["sku"].astype("str")
-    frame["row"] = np.arange(2, len(frame) + 2)
-    return frame
+from test_planning_reorder import make_sales as sales_frame  # one builder for Sales frames
 
 
 def test_day_nets_returns_and_clips_at_zero():

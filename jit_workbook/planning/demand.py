@@ -294,6 +294,22 @@ def sales_summary(sales: pd.DataFrame, skus: Sequence[str] | pd.Series, as_of: A
     {'A': {'daily_demand': 1.3333333333333333, 'sales_value': 11.0, 'series_days': 3}, \
 'B': {'daily_demand': 0.0, 'sales_value': 0.0, 'series_days': 4}}
     """
+    return sales_summary_and_series(sales, skus, as_of, history_days, fallback_price)[0]
+
+
+def sales_summary_and_series(sales: pd.DataFrame, skus: Sequence[str] | pd.Series, as_of: Any,
+                             history_days: int, fallback_price: Any = None
+                             ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """:func:`sales_summary`, plus the SKUs × days demand matrix and valid-day mask it was
+    computed from (as :func:`daily_demand_matrix` gives them), so a forecast method
+    uses the very same series without building it again.
+
+    >>> sales = pd.DataFrame({"date": pd.to_datetime(["2026-01-02", "2026-01-04"]),
+    ...                       "sku": ["A", "A"], "quantity": [3.0, 1.0], "unit_price": [2.0, 2.0]})
+    >>> summary, matrix, mask = sales_summary_and_series(sales, ["A"], "2026-01-04", 4)
+    >>> matrix.tolist(), mask.tolist(), float(summary.loc["A", "daily_demand"])
+    ([[0.0, 3.0, 0.0, 1.0]], [[False, True, True, True]], 1.3333333333333333)
+    """
     if history_days < 1:
         raise ValueError(f"history_days must be 1 or more, got {history_days}")
     n_skus = len(skus)
@@ -315,7 +331,7 @@ def sales_summary(sales: pd.DataFrame, skus: Sequence[str] | pd.Series, as_of: A
 
     last = np.full(n_skus, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(last, enc.sku_pos[sold], enc.day[sold])
-    return pd.DataFrame(
+    summary = pd.DataFrame(
         {
             "daily_demand": d,
             "demand_std": sd,
@@ -327,3 +343,4 @@ def sales_summary(sales: pd.DataFrame, skus: Sequence[str] | pd.Series, as_of: A
         },
         index=pd.Index(np.asarray(skus, dtype=object), dtype="str", name="sku"),
     )
+    return summary, matrix, mask

@@ -21,7 +21,7 @@ from ..contract import REORDER, STOCK
 from ..errors import Issue
 from ..settings import Settings
 from .classify import DAYS_PER_MONTH, abc_class, days_of_cover, stock_flags
-from .demand import daily_demand_matrix, day_number, future_sales_issues, sales_summary
+from .demand import day_number, future_sales_issues, sales_summary_and_series
 from .forecast import forecast
 from .policy import order_qty_parts, order_up_to, reorder_point, safety_stock, z_for_service_level
 
@@ -246,7 +246,7 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
     check_text = _text(st["check_data"])
 
     # 1-2. Demand and ABC.
-    summary = sales_summary(sales, sku, as_of, history,
+    summary, matrix, mask = sales_summary_and_series(sales, sku, as_of, history,
                             fallback_price=np.where(np.isnan(unit_price), unit_cost, unit_price))
     d = summary["daily_demand"].to_numpy()
     sd = summary["demand_std"].to_numpy()
@@ -265,7 +265,6 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
     methods = _forecast_methods(st, settings)
     over_lr = d * (np.nan_to_num(lead) + review)
     if (methods != "Moving Average").any():
-        matrix, mask = daily_demand_matrix(sales, sku, as_of, history)
         days = pd.date_range(end=pd.Timestamp(as_of).normalize(), periods=history, freq="D")
         fr = forecast(methods, matrix, mask, days, _text(st["category"]).to_numpy(), settings,
                       horizon_days=np.nan_to_num(lead) + review)
