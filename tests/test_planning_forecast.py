@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import os
 
 import numpy as np
 import pandas as pd
@@ -50,9 +51,21 @@ def statsforecast_fcst(model, x, mask):
     return out
 
 
+def statsforecast_models():
+    """statsforecast.models, which `make test` installs (requirements/statsforecast.txt).
+
+    Missing, the parity tests fail; JIT_ALLOW_NO_STATSFORECAST=1 lets them skip instead.
+    """
+    if os.environ.get("JIT_ALLOW_NO_STATSFORECAST") == "1":
+        return pytest.importorskip("statsforecast.models")
+    import statsforecast.models
+
+    return statsforecast.models
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_ses_matches_statsforecast(seed):
-    models = pytest.importorskip("statsforecast.models")
+    models = statsforecast_models()
     x, mask = series_set(seed)
     for alpha in (0.1, 0.3, 1.0):
         got, fitted = ses(x, mask, alpha)
@@ -64,7 +77,7 @@ def test_ses_matches_statsforecast(seed):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_croston_sba_matches_statsforecast(seed):
-    models = pytest.importorskip("statsforecast.models")
+    models = statsforecast_models()
     x, mask = series_set(seed)
     got, fitted = croston_sba(x, mask)
     exp = statsforecast_fcst(models.CrostonSBA(), x, mask)
@@ -76,7 +89,7 @@ def test_croston_sba_matches_statsforecast(seed):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("alphas", [(0.1, 0.1), (0.3, 0.05), (0.2, 0.5)])
 def test_tsb_matches_statsforecast(seed, alphas):
-    models = pytest.importorskip("statsforecast.models")
+    models = statsforecast_models()
     x, mask = series_set(seed)
     got, fitted = tsb(x, mask, *alphas)
     exp = statsforecast_fcst(models.TSB(*alphas), x, mask)
