@@ -45,7 +45,7 @@ class PlanningSettings(BaseModel):
     history_days: int = Field(365, alias="History Days", ge=7, le=3660,
                               description="Days of sales history the plan looks at.")
     forecast_method: Literal[FORECAST_METHODS] = Field(  # type: ignore[valid-type]
-        "Moving Average", alias="Forecast Method",
+        "Auto", alias="Forecast Method",
         description="How daily demand is forecast: Moving Average, Exponential Smoothing, Croston, TSB, "
                     "Seasonal or Auto (the best of them per item, on its own history).")
     smoothing_alpha: float = Field(0.1, alias="Smoothing Alpha", gt=0, le=1,

@@ -34,6 +34,8 @@ def edit(path: Path, sheet: str, cells: dict, as_text: bool = False) -> None:
 
 
 def test_recalc_plans_every_sku_and_matches_an_independent_calculation(shop):
+    # The foundation's formulas, under the Moving Average (Auto is the default).
+    set_setting(shop, "Forecast Method", "Moving Average")
     result = run("recalc", shop)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("40 SKUs: ")
@@ -304,7 +306,8 @@ def set_setting(path: Path, label: str, value) -> None:
 
 
 def test_auto_forecast_picks_a_method_per_sku_and_a_stock_row_overrides_it(shop):
-    set_setting(shop, "Forecast Method", "Auto")
+    settings = sheet_rows(shop, "Settings").set_index("Setting")
+    assert settings.loc["Forecast Method"].iloc[0] == "Auto"  # the default
     sku = openpyxl.load_workbook(shop)["Stock"]["A2"].value
     edit(shop, "Stock", {f"{K.STOCK.letter('forecast_method')}2": "Croston"})
     result = run("recalc", shop)

@@ -71,6 +71,9 @@ ACME = make_suppliers(("Acme", 10.0, 2.0))
 
 
 def settings(**kw) -> Settings:
+    """Settings for the foundation's formulas: Moving Average unless a test says otherwise
+    (Auto, the default, is tested in test_planning_forecast and test_cli)."""
+    kw.setdefault("forecast_method", "Moving Average")
     return Settings(as_of_date=AS_OF, **kw)
 
 
@@ -600,7 +603,7 @@ def random_shop(seed: int, n_skus: int = 80, n_lines: int = 4000, new_shop: bool
 @pytest.mark.parametrize("seed, new_shop", [(1, False), (2, False), (3, True)])
 def test_random_shop_matches_reference(seed, new_shop):
     stock, sales, suppliers = random_shop(seed, new_shop=new_shop)
-    s = Settings(as_of_date=AS_OF, history_days=120, obsolete_after_days=90, slow_mover_months=2)
+    s = settings(history_days=120, obsolete_after_days=90, slow_mover_months=2)
     out, issues = plan_reorder(stock, sales, suppliers, s)
     ref = reference_plan(stock, sales, suppliers, s)
     exp = pd.DataFrame.from_dict(ref, orient="index").loc[out["sku"]]

@@ -92,7 +92,9 @@ class _Transposed:
         self.m = np.ascontiguousarray(m.T)
         self.init, self.upd = _starts_t(self.m)  # series start / later valid days
         self.demand = self.m & (self.x > 0)
-        self.first, self.later = _starts_t(self.demand)  # first demand / later demand days
+        self.after_demand = _after_first_t(self.demand)  # a demand before day t (Croston, TSB)
+        self.first = self.demand & ~self.after_demand  # the first demand day
+        self.later = self.demand & self.after_demand  # later demand days
         self._size: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 
     def size(self, alpha: float) -> tuple[np.ndarray, np.ndarray]:
@@ -240,7 +242,7 @@ def _croston_t(tr: _Transposed) -> tuple[np.ndarray, np.ndarray]:
     seen = demand.any(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         fc = np.where(seen, SBA_FACTOR * z / np.where(seen, p, 1.0), 0.0)
-        before = _after_first_t(demand)  # a demand before day t
+        before = tr.after_demand
         fitted = np.where(before, SBA_FACTOR * z_hist / np.where(before, p_hist, 1.0), 0.0)
     np.copyto(fitted, np.nan, where=~tr.upd)
     return fc, fitted
@@ -295,7 +297,7 @@ def _tsb_t(tr: _Transposed, ad: float, ap: float) -> tuple[np.ndarray, np.ndarra
     p_hist = np.empty_like(tr.x)
     prob = _smooth(tr.demand.astype(float), tr.init, tr.upd, ap, p_hist)
     z, z_hist = tr.size(ad)
-    fitted = np.where(_after_first_t(tr.demand), p_hist * z_hist, 0.0)
+    fitted = np.where(tr.after_demand, p_hist * z_hist, 0.0)
     np.copyto(fitted, np.nan, where=~tr.upd)
     return prob * z, fitted
 
@@ -383,17 +385,6 @@ def _keys(days: pd.DatetimeIndex, kind: str) -> np.ndarray:
     return np.asarray(days.month - 1 if kind == "yearly" else days.day_of_week, dtype=np.int64)
 
 
-def _trailing_sums(values: np.ndarray, window: int) -> np.ndarray:
-    """Σ of the ``window`` columns before each column j (j = 0 .. days, so one more
-    column than ``values``): out[:, j] = Σ values[:, max(0, j − window) : j]."""
-    n_rows, n_cols = values.shape
-    out = np.zeros((n_rows, n_cols + 1))
-    np.cumsum(values, axis=1, out=out[:, 1:])
-    if window < n_cols + 1:
-        out[:, window:] -= out[:, :n_cols + 1 - window].copy()
-    return out
-
-
 def _normalise(means: np.ndarray) -> np.ndarray:
     """Indices = means / their average; rows without demand get a flat profile of 1."""
     avg = means.mean(axis=1, keepdims=True)
@@ -455,6 +446,33 @@ def seasonal(matrix: Any, mask: Any, days: Sequence[Any], category_codes: Any = 
     days = pd.DatetimeIndex(days)
     if len(days) != x.shape[1]:
         raise ValueError(f"days must have one date per column ({x.shape[1]}), got {len(days)}")
+    return _seasonal_forecast(x, m, _seasonal_profiles(x, m, days, category_codes, fit_mask), days)
+
+
+@dataclass(frozen=True)
+class _Profiles:
+    """The seasonal profile part of :func:`seasonal`: per SKU the indices (SKUs × K)
+    and their source, the profile kind and each column's season."""
+
+    profile: np.ndarray
+    kind: str
+    source: np.ndarray
+    keys: np.ndarray
+
+    @property
+    def window(self) -> int:
+        """Days of the trailing window the level is estimated over."""
+        return YEAR_DAYS if self.kind == "yearly" else 28
+
+    def rows(self, rows: np.ndarray) -> "_Profiles":
+        return _Profiles(self.profile[rows], self.kind, self.source[rows], self.keys)
+
+
+def _seasonal_profiles(x: np.ndarray, m: np.ndarray, days: pd.DatetimeIndex, category_codes: Any,
+                       fit_mask: Any) -> _Profiles:
+    """Estimate every SKU's seasonal profile (own, Category's or the shop's), as
+    described in :func:`seasonal`. Pooling needs all SKUs; the levels do not, so they
+    are computed separately (:func:`_levels_at`) for the rows and days needed."""
     fm = m if fit_mask is None else (np.asarray(fit_mask, dtype=bool) & m)
     n_skus, n_days = x.shape
     yearly = bool((fm.sum(axis=1) >= YEAR_DAYS).any())
@@ -466,7 +484,8 @@ def seasonal(matrix: Any, mask: Any, days: Sequence[Any], category_codes: Any = 
     xf = np.where(fm, x, 0.0)
     sums = xf @ onehot  # SKUs × K
     counts = fm.astype(float) @ onehot
-    covers = (counts > 0).all(axis=1) & (fm.sum(axis=1) >= (YEAR_DAYS if yearly else 28))
+    n_valid = fm.sum(axis=1)
+    covers = (counts > 0).all(axis=1) & (n_valid >= (YEAR_DAYS if yearly else 28))
     selling_days = ((x > 0) & fm).sum(axis=1)
     own_ok = covers & (selling_days >= MIN_DEMAND_DAYS_PER_SEASON * k)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -474,7 +493,6 @@ def seasonal(matrix: Any, mask: Any, days: Sequence[Any], category_codes: Any = 
     own = _normalise(own_means)
 
     # Pooled profiles: each contributing SKU's demand relative to its own mean.
-    n_valid = fm.sum(axis=1)
     mean = np.divide(xf.sum(axis=1), n_valid, out=np.zeros(n_skus), where=n_valid > 0)
     contrib = covers & (mean > 0)
     rel_sums = np.where(contrib[:, None], sums / np.where(mean > 0, mean, 1.0)[:, None], 0.0)
@@ -502,27 +520,54 @@ def seasonal(matrix: Any, mask: Any, days: Sequence[Any], category_codes: Any = 
     profile = np.where(own_ok[:, None], w * own + (1.0 - w) * pooled,
                        np.where((use_cat | use_shop)[:, None], pooled, 1.0))
     source = np.select([own_ok, use_cat, use_shop], ["own", "category", "shop"], "flat").astype(object)
+    return _Profiles(profile=profile, kind=kind, source=source, keys=keys)
 
-    # Level: ratio estimator over a trailing window, as of every day (cumulative sums).
-    window = YEAR_DAYS if yearly else 28
-    s_t = profile @ onehot.T  # SKUs × days: each day's index
+
+def _levels_at(x: np.ndarray, m: np.ndarray, prof: _Profiles, cols: slice,
+               cum_x: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The level ℓ as of the start of the day columns ``cols`` of 0 .. days (column
+    ``days`` = after the last day): the ratio estimator Σ x / Σ s over the valid days
+    of the trailing window. Returns (levels, s_t) with s_t each day's index (× mask).
+
+    Only the requested columns are divided out, so :func:`auto`, which scores the
+    last weeks, does not pay for the whole history; ``cum_x`` (Σ of the valid x before
+    each column, SKUs × days + 1) may be passed when the caller has it already."""
+    n_rows, n_days = x.shape
+    j = np.arange(n_days + 1)[cols]
+    start = np.clip(j - prof.window, 0, None)
+
+    def cumulative(a: np.ndarray) -> np.ndarray:
+        c = np.zeros((n_rows, n_days + 1))
+        np.cumsum(a, axis=1, out=c[:, 1:])
+        return c
+
+    def window_sums(a: np.ndarray, c: np.ndarray | None = None) -> np.ndarray:
+        c = cumulative(a) if c is None else c
+        return c[:, j] - c[:, start]
+
+    s_t = np.take(prof.profile, prof.keys, axis=1)  # SKUs × days: each day's index
     s_t *= m
-    sx = _trailing_sums(x * m, window)  # Σ x over the window before each day (and at the end)
-    ss = _trailing_sums(s_t, window)
+    sx = window_sums(np.where(m, x, 0.0)) if cum_x is None else window_sums(None, cum_x)
+    ss = window_sums(s_t)
     tiny = ss <= 1e-12
     with np.errstate(invalid="ignore", divide="ignore"):
-        level_all = sx / ss
+        level = sx / ss
     if tiny.any():  # no seasonal weight in the window: plain mean of the days there
-        sn = _trailing_sums(m.astype(float), window)
-        level_all[tiny] = np.divide(sx[tiny], sn[tiny], out=np.zeros(int(tiny.sum())), where=sn[tiny] > 0)
+        sn = window_sums(m.astype(float))
+        level[tiny] = np.divide(sx[tiny], sn[tiny], out=np.zeros(int(tiny.sum())), where=sn[tiny] > 0)
+    return level, s_t
+
+
+def _seasonal_forecast(x: np.ndarray, m: np.ndarray, prof: _Profiles, days: pd.DatetimeIndex) -> SeasonalForecast:
+    """:func:`seasonal`'s result for these rows, from their (already pooled) profiles."""
+    n_days = x.shape[1]
+    level_all, s_t = _levels_at(x, m, prof, slice(None))
     level = level_all[:, -1].copy()
     fitted_level = level_all[:, :-1]
-    upd = _starts(m)[1]
-    fitted_level[~upd] = np.nan
-    fitted = fitted_level * s_t
-    next_key = _keys(pd.DatetimeIndex([days[-1] + pd.Timedelta(days=1)]), kind)[0] if n_days else 0
-    return SeasonalForecast(forecast=level * profile[:, next_key], fitted=fitted, level=level,
-                            profile=profile, kind=kind, source=source,
+    fitted_level[~_starts(m)[1]] = np.nan
+    next_key = _keys(pd.DatetimeIndex([days[-1] + pd.Timedelta(days=1)]), prof.kind)[0] if n_days else 0
+    return SeasonalForecast(forecast=level * prof.profile[:, next_key], fitted=fitted_level * s_t, level=level,
+                            profile=prof.profile, kind=prof.kind, source=prof.source,
                             last_day=days[-1] if n_days else pd.Timestamp("1970-01-01"),
                             fitted_level=fitted_level)
 
@@ -695,13 +740,17 @@ def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_cod
     with np.errstate(invalid="ignore", divide="ignore"):
         totals[MOVING_AVERAGE] = np.where(m[:, lo:n_org] & (count > 0), cx[:, lo:n_org] / count, np.nan) * h
     seasonal_ok = np.zeros(n_skus, dtype=bool)
-    if days is not None:
-        season = seasonal(x, m, days, category_codes, fit_mask=before)
-        s_t = season.profile[:, _keys(pd.DatetimeIndex(days[lo:]), season.kind)] * m[:, lo:]
-        cs = np.concatenate([np.zeros((n_skus, lo + 1)), np.cumsum(s_t, axis=1)], axis=1)
-        totals[SEASONAL] = season.fitted_level[:, lo:n_org] * (cs[:, lo + h:h + n_org] - cs[:, lo:n_org])
+    if days is not None and n_org > lo:
+        days = pd.DatetimeIndex(days)
+        prof = _seasonal_profiles(x, m, days, category_codes, fit_mask=before)
+        level, s_t = _levels_at(x, m, prof, slice(lo, n_org), cum_x=cx)
+        first = np.where(m.any(axis=1), m.argmax(axis=1), n_days)
+        level[~(m[:, lo:n_org] & (np.arange(lo, n_org)[None, :] > first[:, None]))] = np.nan
+        cs = np.zeros((n_skus, n_days - lo + 1))
+        np.cumsum(s_t[:, lo:], axis=1, out=cs[:, 1:])  # Σ s from day lo
+        totals[SEASONAL] = level * (cs[:, h:h + n_org - lo] - cs[:, :n_org - lo])
         own_year = before.sum(axis=1) >= YEAR_DAYS
-        seasonal_ok = (season.kind == "yearly") & (season.source != "flat") & ((season.source != "own") | own_year)
+        seasonal_ok = (prof.kind == "yearly") & (prof.source != "flat") & ((prof.source != "own") | own_year)
 
     scores = np.full((n_skus, len(CANDIDATES)), np.nan)
     for j, name in enumerate(CANDIDATES):
@@ -831,7 +880,6 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
         methods = methods.copy()
         methods[rows] = chosen
         needed = set(methods)
-    # Seasonal profiles pool over the whole shop, so they are estimated on all SKUs.
     daily = np.zeros(n_skus)
     sigma = np.zeros(n_skus)
     over = np.zeros(n_skus)
@@ -842,15 +890,17 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
             daily[rows], sigma[rows], over[rows] = d, sd, d * h[rows]
             continue
         if name == SEASONAL:
-            season = seasonal(x, m, days, category_codes)
-            daily[rows] = season.forecast[rows]
-            over[rows] = season.over_horizon(h)[rows]
-            sigma[rows] = forecast_errors_std(x[rows], season.fitted[rows], m[rows])
+            # Profiles pool over the whole shop; the levels are needed for these rows only.
+            prof = _seasonal_profiles(x, m, pd.DatetimeIndex(days), category_codes, None).rows(rows)
+            season = _seasonal_forecast(x[rows], m[rows], prof, pd.DatetimeIndex(days))
+            daily[rows] = season.forecast
+            over[rows] = season.over_horizon(h[rows])
+            sigma[rows] = forecast_errors_std(x[rows], season.fitted, m[rows])
             continue
         if name in fits:
             daily[rows] = fits[name][0][rows]
             over[rows] = daily[rows] * h[rows]
-            sigma[rows] = _errors_std_t(tr.x, fits[name][1])[rows]
+            sigma[rows] = _errors_std_t(tr.x[:, rows], fits[name][1][:, rows])
             continue
         if name == SES:
             f, fit = ses(x[rows], m[rows], alpha)
