@@ -239,6 +239,28 @@ def test_forecast_resolves_auto_per_sku():
     assert (r.sigma > 0).all() and (r.over_horizon == pytest.approx(r.daily * 14))
 
 
+def test_seasonal_rows_of_a_mixed_plan_match_seasonal_on_the_whole_shop():
+    """forecast() pools the profiles over every SKU but computes levels for its Seasonal
+    rows only; the rows must come out as seasonal() on the whole shop gives them."""
+    rng = np.random.default_rng(16)
+    days = days_ending("2026-03-03", 730)
+    x = np.vstack([winter_demand(days, rng) for _ in range(4)] + [rng.poisson(3, 730)]).astype(float)
+    mask = np.ones_like(x, bool)
+    mask[1, :-120] = False
+    cats = ["Coats", "Coats", "Coats", "Hats", "Hats"]
+    horizon = np.array([10.0, 21.0, 14.5, 9.0, 30.0])
+    whole = seasonal(x, mask, days, cats)
+    methods = ["Seasonal", "Seasonal", "Moving Average", "Seasonal", "Exponential Smoothing"]
+    r = forecast(methods, x, mask, days, cats, horizon_days=horizon)
+    rows = [0, 1, 3]
+    np.testing.assert_allclose(r.daily[rows], whole.forecast[rows], rtol=1e-12)
+    np.testing.assert_allclose(r.over_horizon[rows], whole.over_horizon(horizon)[rows], rtol=1e-12)
+    errors = np.where(mask & ~np.isnan(whole.fitted), x - np.nan_to_num(whole.fitted), 0.0)
+    sigma = np.sqrt((errors ** 2).sum(axis=1) / (mask & ~np.isnan(whole.fitted)).sum(axis=1))
+    np.testing.assert_allclose(r.sigma[rows], sigma[rows], rtol=1e-12)
+    assert r.method.tolist() == methods
+
+
 def test_doctests():
     result = doctest.testmod(fc, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted >= 8
