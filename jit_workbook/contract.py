@@ -397,8 +397,24 @@ BACKTEST = Sheet(
         C("Demand Units", "demand_units", "number", width=10, number_format=FMT_QTY),
         C("JIT Cycles", "jit_cycles", "integer", width=8, number_format=FMT_INT),
     ) + tuple(C(f"JIT {n}", f"jit_{f}", k, width=11, number_format=fmt) for n, f, k, fmt in _POLICY_MEASURES)
-      + tuple(C(f"Just In Case {n}", f"jic_{f}", k, width=11, number_format=fmt) for n, f, k, fmt in _POLICY_MEASURES),
-    doc="What the policy would have achieved over the last Backtest Days, beside a just-in-case policy.",
+      + tuple(C(f"Just In Case {n}", f"jic_{f}", k, width=11, number_format=fmt) for n, f, k, fmt in _POLICY_MEASURES)
+      + (  # what the shop really held, rebuilt backwards from On Hand, Sales and Receipts
+        C("Actual SKUs", "actual_skus", "integer", width=8, number_format=FMT_INT,
+          doc="1 when the SKU's real stock could be rebuilt backwards from On Hand, Sales and Receipts "
+              "(the Actual columns are then filled), 0 when not; on All SKUs, how many could."),
+        C("Actual Avg Stock Value", "actual_avg_stock_value", "money", width=11, number_format=FMT_MONEY,
+          doc="What the shop really held: daily average of the rebuilt end-of-day stock × Unit Cost "
+              "(consignment 0); on All SKUs, the sum over the rebuilt SKUs only."),
+        C("Actual Orders", "actual_orders", "integer", width=9, number_format=FMT_INT,
+          doc="Deliveries received in the window: one per PO Number, or per Received date when blank."),
+        C("Actual Empty Shelf Days", "actual_empty_shelf_days", "integer", width=9, number_format=FMT_INT,
+          doc="Days that ended with none in stock. Lost sales are not recorded, so the shop's real fill rate "
+              "and cycle service level are not known."),
+        C("Actual Note", "actual_note", width=48,
+          doc="Why the Actual columns are blank; on All SKUs, the policies on the same rebuilt SKUs."),
+    ),
+    doc="What the policy would have achieved over the last Backtest Days, beside a just-in-case policy "
+        "and what the shop actually held (where Receipts allow).",
     tab_color=OUTPUT_TAB,
 )
 

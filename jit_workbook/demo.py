@@ -5,6 +5,11 @@ Items follow the demand patterns a small shop really has: fast sellers, slow
 sellers, intermittent spare parts, seasonal goods, new lines, dead stock, fabric
 sold by the metre, returns, consignment stock and items no longer reordered.
 
+The demo and tiny shops also log their deliveries on Receipts for the last
+``receipts_days`` (see :func:`_receipts`): consistent with today's On Hand and the
+sales, so the backtest can rebuild what the shop really held. The rows carry no
+Ordered date, so they do not measure lead times: the suppliers' typed ones stay.
+
 >>> shop = make_shop("tiny")
 >>> sorted(shop)
 ['Receipts', 'Sales', 'Stock', 'Suppliers']
@@ -36,13 +41,14 @@ class ShopSpec:
     as_of: dt.date = dt.date(2026, 11, 20)
     sales_lines: int | None = None
     business: str = "Demo Hardware & Haberdashery"
+    receipts_days: int = 0  # days (ending on as_of) of deliveries logged on Receipts; 0 = none
 
 
 SHOPS = {
     s.name: s
     for s in (
-        ShopSpec("tiny", skus=40, days=400, seed=1),
-        ShopSpec("demo", skus=300, days=540, seed=7),
+        ShopSpec("tiny", skus=40, days=400, seed=1, receipts_days=270),
+        ShopSpec("demo", skus=300, days=540, seed=7, receipts_days=270),
         ShopSpec("bench", skus=5000, days=400, seed=11, sales_lines=500_000),
         ShopSpec("excel-limit", skus=5000, days=730, seed=13, sales_lines=1_048_575),
     )
@@ -123,7 +129,7 @@ def make_shop(name: str) -> dict[str, pd.DataFrame]:
         "consignment": np.where(supplier == SUPPLIERS[5][0], "Yes", "No"), "status": status,
         "forecast_method": "",
     })
-    receipts = pd.DataFrame(columns=K.RECEIPTS.fields)
+    receipts = _receipts(spec, stock, sales)
     return {"Stock": stock, "Sales": sales[K.SALES.fields], "Suppliers": suppliers, "Receipts": receipts}
 
 
@@ -160,6 +166,58 @@ def _sales(spec: ShopSpec, rng: np.random.Generator, pattern: np.ndarray, rate: 
     dates = pd.Timestamp(spec.as_of) - pd.to_timedelta(days - 1 - day, unit="D")
     return pd.DataFrame({"date": dates, "item": item, "quantity": qty}).sort_values(
         ["date", "item"], kind="stable").reset_index(drop=True)
+
+
+def _receipts(spec: ShopSpec, stock: pd.DataFrame, sales: pd.DataFrame) -> pd.DataFrame:
+    """Deliveries consistent with today's On Hand and the sales, found walking back in time.
+
+    Each supplier delivers on a fixed weekday every 7 × ⌈lead time ÷ 7⌉ days (one PO
+    per delivery, numbered ``CODE-yyyymmdd``), bringing for each SKU the units sold
+    from that day on that no later delivery brought, in whole case packs (whole units
+    when no case pack); the rest waits for an earlier delivery, so slow sellers get a
+    case now and then. Walking back from today's count, stock before a delivery =
+    stock after it + that day's net sales − the delivery, so a delivery is capped at
+    what keeps that stock at 0 or more. Only returns can still take it below zero (a
+    return on a day the shelf was empty), as in a real shop's records. The consignment
+    supplier refills its own shelf and logs nothing. Uses its own random generator,
+    so the other sheets do not change.
+    """
+    if not spec.receipts_days:
+        return pd.DataFrame(columns=K.RECEIPTS.fields)
+    rng = np.random.default_rng([spec.seed, 2])
+    days, n = spec.days, len(stock)
+    first = pd.Timestamp(spec.as_of) - pd.Timedelta(days=days - 1)
+    item = pd.Index(stock["sku"]).get_indexer(sales["sku"])
+    day = (pd.to_datetime(sales["date"]) - first).dt.days.to_numpy()
+    qty = sales["quantity"].to_numpy(dtype=float)
+    net = np.bincount(item * days + day, weights=qty, minlength=n * days).reshape(n, days)
+    lead = {name: lt for name, _, lt, _, _ in SUPPLIERS}
+    names = [name for name, *_ in SUPPLIERS[:5]]  # the consignment supplier (last) logs nothing
+    cycle_of = {name: 7 * int(np.ceil(lead[name] / 7)) for name in names}
+    phase_of = dict(zip(names, rng.integers(0, 7, len(names)).tolist()))
+    supplier = stock["supplier"].to_numpy()
+    logged = np.isin(supplier, names)
+    cycle = np.array([cycle_of.get(s, 7) for s in supplier])
+    phase = np.array([phase_of.get(s, 0) for s in supplier])
+    pack = np.nan_to_num(stock["case_pack"].to_numpy(dtype=float), nan=1.0)
+    level = stock["on_hand"].to_numpy(dtype=float).copy()
+    got = np.zeros((n, days))
+    owed = np.zeros(n)  # units sold from day d on that no later delivery brought
+    for d in range(days - 1, max(days - spec.receipts_days, 0) - 1, -1):  # back from today
+        owed += np.maximum(net[:, d], 0.0)
+        due = logged & ((days - 1 - d + phase) % cycle == 0)
+        room = np.maximum(level + net[:, d], 0.0)
+        got[:, d] = np.where(due, np.floor(np.minimum(owed, room) / pack + 1e-9) * pack, 0.0)
+        owed -= got[:, d]
+        level += net[:, d] - got[:, d]
+    i, d = np.nonzero(got > 0)
+    received = first + pd.to_timedelta(d, unit="D")
+    code = pd.Series(supplier[i]).str.split().str[0].str.upper().to_numpy()
+    out = pd.DataFrame({
+        "po_number": code + "-" + received.strftime("%Y%m%d").to_numpy(), "supplier": supplier[i],
+        "sku": stock["sku"].to_numpy()[i], "ordered": pd.NaT, "received": received.astype("datetime64[ns]"),
+        "quantity": got[i, d]})
+    return out.sort_values(["received", "supplier", "sku"], kind="stable").reset_index(drop=True)[K.RECEIPTS.fields]
 
 
 def _scale_for(expected: float, target: float, lam: np.ndarray) -> float:

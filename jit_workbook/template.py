@@ -103,20 +103,22 @@ def _dashboard_charts(ws) -> None:
 
 
 def _backtest_chart(ws) -> None:
-    """JIT against just-in-case for all SKUs (the first data row): stock value and fill rate."""
+    """JIT against just-in-case for all SKUs (the first data row): stock value (with what the
+    shop actually held, on the SKUs Receipts allow) and fill rate; right of the table."""
     from openpyxl.chart import BarChart, Reference
     from openpyxl.chart.series import SeriesLabel
 
     def col(field: str) -> int:
         return K.BACKTEST.fields.index(field) + 1
 
+    beside = K.column_letter(len(K.BACKTEST.columns) + 2)
     for title, fields, anchor, fmt in (
-            ("Average stock value: JIT vs just in case", ("jit_avg_stock_value", "jic_avg_stock_value"), "W2",
-             "#,##0"),
-            ("Fill rate: JIT vs just in case", ("jit_fill_rate", "jic_fill_rate"), "W17", "0%")):
+            ("Average stock value: JIT vs just in case",
+             ("jit_avg_stock_value", "jic_avg_stock_value", "actual_avg_stock_value"), f"{beside}2", "#,##0"),
+            ("Fill rate: JIT vs just in case", ("jit_fill_rate", "jic_fill_rate"), f"{beside}17", "0%")):
         chart = BarChart()
         chart.title = title
-        for field, name in zip(fields, ("JIT", "Just in case")):
+        for field, name in zip(fields, ("JIT", "Just in case", "Actual (SKUs with Receipts only)")):
             chart.add_data(Reference(ws, min_col=col(field), min_row=2, max_row=2), titles_from_data=False)
             chart.series[-1].tx = SeriesLabel(v=name)
         chart.y_axis.numFmt = fmt

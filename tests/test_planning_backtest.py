@@ -257,3 +257,182 @@ def test_inputs_are_not_changed():
 
 def test_docstring_examples_run():
     assert doctest.testmod(bt).failed == 0
+
+
+# ---------------------------------------------------------------------------------
+# What the shop actually held: stock rebuilt backwards from On Hand, Sales and Receipts
+# ---------------------------------------------------------------------------------
+WEEK = [AS_OF - dt.timedelta(days=k) for k in range(6, -1, -1)]  # the 7-day window, Nov 21 … Nov 27
+
+
+def make_receipts(*rows: tuple) -> pd.DataFrame:
+    """Receipts as (po_number, supplier, sku, received, quantity); received None = blank."""
+    frame = pd.DataFrame([{"po_number": r[0], "supplier": r[1], "sku": r[2], "ordered": pd.NaT,
+                           "received": pd.Timestamp(r[3]) if r[3] is not None else pd.NaT, "quantity": r[4]}
+                          for r in rows], columns=["po_number", "supplier", "sku", "ordered", "received", "quantity"])
+    frame["received"] = frame["received"].astype("datetime64[ns]")
+    frame["quantity"] = frame["quantity"].astype(float)
+    frame["row"] = np.arange(2, len(frame) + 2)
+    return frame
+
+
+def nov(day: int) -> dt.date:
+    return dt.date(2026, 11, day)
+
+
+# SKU A, counted 10 at the end of Nov 27. Worked forward by hand from the opening stock:
+# Nov 20 (opening) 11; Nov 21 sells 2 → 9; Nov 22 → 9; Nov 23 receives 6, sells 5 → 10;
+# Nov 24 a return of 1 → 11; Nov 25 receives 2 → 13; Nov 26 receives 4, sells 4 → 13;
+# Nov 27 sells 3 → 10, the count.
+A_SALES = [(nov(10), "A", 1.0), (nov(21), "A", 2.0), (nov(23), "A", 5.0), (nov(24), "A", -1.0),
+           (nov(26), "A", 4.0), (nov(27), "A", 3.0), (nov(28), "A", 9.0)]  # Nov 10 before, Nov 28 after
+A_RECEIPTS = [("PO-0", "Acme", "A", nov(1), 50.0),   # before the window: no effect, but A has rows
+              ("PO-1", "Acme", "A", nov(23), 6.0),
+              ("po-1 ", "Acme", "A", nov(25), 2.0),  # the rest of PO-1 (any case, spaces ignored)
+              ("", "Acme", "A", nov(26), 4.0),       # no PO number: one delivery per Received date
+              ("PO-9", "Acme", "A", nov(28), 30.0)]  # after the count: left out
+A_EXP = [11.0, 9.0, 9.0, 10.0, 11.0, 13.0, 13.0, 10.0]  # opening, then the end of Nov 21 … Nov 27
+
+
+def test_rebuilt_stock_matches_the_hand_worked_week():
+    sales = make_sales(*A_SALES)
+    got = bt.rebuild_stock(np.array([10.0]), pd.Index(["A"]), sales, make_receipts(*A_RECEIPTS), WEEK[0], WEEK[-1])
+    assert got.tolist() == [A_EXP]
+
+
+def test_rebuilt_stock_matches_a_plain_loop_over_lines():
+    """The vectorised rebuild against the definition, line by line, on random data."""
+    rng = np.random.default_rng(4)
+    skus = pd.Index([f"S{i}" for i in range(25)])
+    start, end = nov(1), nov(27)
+    lines = [(nov(int(d)), f"S{int(i)}", float(q)) for d, i, q in
+             zip(rng.integers(1, 29, 900), rng.integers(0, 26, 900), rng.integers(-2, 9, 900))]  # S25: not stocked
+    sales = make_sales(*[(pd.Timestamp(d) - pd.Timedelta(days=20 * (k % 3 == 0)), s, q)  # some before the window
+                         for k, (d, s, q) in enumerate(lines)])
+    receipts = make_receipts(*[("", "Acme", f"S{int(i)}", nov(int(d)), float(q)) for d, i, q in
+                               zip(rng.integers(1, 29, 120), rng.integers(0, 25, 120), rng.integers(1, 30, 120))])
+    on_hand = rng.integers(0, 40, len(skus)).astype(float)
+    got = bt.rebuild_stock(on_hand, skus, sales, receipts, start, end)
+    days = [start + dt.timedelta(days=k) for k in range(-1, (end - start).days + 1)]  # day before, then window
+    exp = np.zeros((len(skus), len(days)))
+    for i, sku in enumerate(skus):
+        for j, t in enumerate(days):
+            level = on_hand[i]
+            for d, s, q in zip(sales["date"].dt.date, sales["sku"], sales["quantity"]):
+                level += q if s == sku and t < d <= end else 0.0
+            for d, s, q in zip(receipts["received"].dt.date, receipts["sku"], receipts["quantity"]):
+                level -= q if s == sku and t < d <= end else 0.0
+            exp[i, j] = level
+    np.testing.assert_allclose(got, exp, rtol=0, atol=1e-9)
+
+
+def actual_week(stock: pd.DataFrame, sales: pd.DataFrame, receipts: pd.DataFrame | None) -> BacktestResult:
+    return backtest(stock, sales, make_suppliers(("Acme", 2.0, 0.0), ("Crafts", 2.0, 0.0)),
+                    Settings(as_of_date=AS_OF, review_period_days=7), days=7, receipts=receipts)
+
+
+def test_actual_measures_of_the_hand_worked_week():
+    stock = make_stock(dict(sku="A", on_hand=10.0, unit_cost=3.0),
+                       dict(sku="B", on_hand=0.0, unit_cost=2.0),
+                       dict(sku="K", on_hand=5.0, unit_cost=8.0, consignment=True))
+    # B, counted 0: ends Nov 21 … 27 at 0, 0, 0, 0, 2, 2, 0 (3 in and out on Nov 22, 2 in on Nov 25 sold Nov 27).
+    sales = make_sales(*A_SALES, (nov(22), "B", 3.0), (nov(27), "B", 2.0), (nov(24), "K", 1.0))
+    receipts = make_receipts(*A_RECEIPTS, ("", "Acme", "B", nov(22), 3.0), ("", "Acme", "B", nov(25), 2.0),
+                             ("C-1", "Crafts", "K", nov(23), 1.0))
+    result = actual_week(stock, sales, receipts)
+    per = result.per_sku.set_index("sku")
+    assert per["actual_skus"].tolist() == [1, 1, 1] and per["actual_note"].tolist() == ["", "", ""]
+    assert per.loc["A", "actual_avg_stock_units"] == pytest.approx(sum(A_EXP[1:]) / 7)  # 75 / 7
+    assert per.loc["A", "actual_avg_stock_value"] == pytest.approx(75 / 7 * 3.0)
+    assert per.loc["A", "actual_orders"] == 2  # PO-1 (in two parts) and the Nov 26 delivery
+    assert per.loc["A", "actual_empty_shelf_days"] == 0
+    assert per.loc["B", "actual_avg_stock_units"] == pytest.approx(4 / 7)
+    assert per.loc["B", "actual_orders"] == 2 and per.loc["B", "actual_empty_shelf_days"] == 5
+    # Consignment stock is worth 0 to the shop, as for the two policies: 5, 5, 6, 5, 5, 5, 5 units.
+    assert per.loc["K", "actual_avg_stock_units"] == pytest.approx(36 / 7)
+    assert per.loc["K", "actual_avg_stock_value"] == 0
+    o = result.overall
+    assert o["actual_skus"] == 3
+    assert o["actual_avg_stock_value"] == pytest.approx(75 / 7 * 3.0 + 4 / 7 * 2.0)
+    assert o["actual_orders"] == 5 and o["actual_empty_shelf_days"] == 5
+    assert o["covered_jit_avg_stock_value"] == pytest.approx(o["jit_avg_stock_value"])
+    assert o["actual_note"].startswith("actual stock rebuilt for 3 of 3 SKUs; on those, average stock value: actual ")
+    table = result.table()
+    assert table["actual_skus"].iloc[-1] == 3 and table["actual_note"].iloc[-1] == o["actual_note"]
+
+
+def test_actual_is_blank_where_the_rebuilt_stock_goes_below_zero():
+    stock = make_stock(dict(sku="A", on_hand=10.0), dict(sku="C", on_hand=1.0))
+    # C: counted 1, sold 1 on Nov 26, and a 5 received on Nov 24 typed in twice: back from
+    # the count 1 (Nov 27), 1 (Nov 26), 2, 2 (Nov 24) and then 2 − 10 = −8 from Nov 23 back.
+    sales = make_sales(*A_SALES, (nov(26), "C", 1.0))
+    receipts = make_receipts(*A_RECEIPTS, ("PO-5", "Acme", "C", nov(24), 5.0), ("PO-5", "Acme", "C", nov(24), 5.0))
+    got = bt.rebuild_stock(np.array([1.0]), pd.Index(["C"]), sales, receipts, WEEK[0], WEEK[-1])
+    assert got.tolist() == [[-8.0, -8.0, -8.0, -8.0, 2.0, 2.0, 1.0, 1.0]]
+    per = actual_week(stock, sales, receipts).per_sku.set_index("sku")
+    assert per.loc["C", "actual_skus"] == 0
+    for m in bt.ACTUAL_MEASURES:
+        assert np.isnan(per.loc["C", f"actual_{m}"]), m
+    assert per.loc["C", "actual_note"].startswith(  # the newest day below zero: just before the receipts
+        "rebuilt stock would be -8 at the end of 2026-11-23: On Hand is lower than Sales and Receipts explain")
+    assert per.loc["A", "actual_skus"] == 1  # the other SKU is still rebuilt
+    # Even typed once, 5 received is more than the count of 1 explains (2 − 5 = −3); a receipt of 1 is not.
+    assert actual_week(stock, sales, make_receipts(*A_RECEIPTS, ("PO-5", "Acme", "C", nov(24), 5.0))
+                       ).per_sku.set_index("sku").loc["C", "actual_skus"] == 0
+    once = make_receipts(*A_RECEIPTS, ("PO-5", "Acme", "C", nov(24), 1.0))  # 1, then 1, 1, 1, 2, 2, 1, 1
+    assert actual_week(stock, sales, once).per_sku.set_index("sku").loc["C", "actual_skus"] == 1
+
+
+@pytest.mark.parametrize("stock_row, sales_lines, receipt_rows, exp_skus, note", [
+    # sold, no Receipts row, but its supplier delivered other things in the window: it sold from stock
+    (dict(sku="D", on_hand=4.0), [(nov(25), "D", 2.0)], [], 1, ""),
+    # sold, and neither it nor its supplier is on Receipts: deliveries nobody logged
+    (dict(sku="E", on_hand=4.0, supplier="Crafts"), [(nov(25), "E", 2.0)], [], 0,
+     "sold in the window, but Receipts has no row of it and no delivery from its supplier"),
+    # never sold in the window: it needed no delivery, the stock was the count all along
+    (dict(sku="F", on_hand=7.0, supplier="Crafts"), [(nov(2), "F", 2.0)], [], 1, ""),
+    (dict(sku="G", on_hand=float("nan")), [], [], 0, "On Hand is blank"),
+    (dict(sku="H", on_hand=9.0), [], [("PO-7", "Acme", "H", None, 4.0)], 0,
+     "a Receipts row of this SKU has no Received date or Quantity"),
+    (dict(sku="H", on_hand=9.0), [], [("PO-7", "Acme", "H", nov(22), float("nan"))], 0,
+     "a Receipts row of this SKU has no Received date or Quantity"),
+])
+def test_which_skus_receipts_allow(stock_row, sales_lines, receipt_rows, exp_skus, note):
+    stock = make_stock(dict(sku="A", on_hand=10.0), stock_row)
+    result = actual_week(stock, make_sales(*A_SALES, *sales_lines), make_receipts(*A_RECEIPTS, *receipt_rows))
+    row = result.per_sku.set_index("sku").loc[stock_row["sku"]]
+    assert row["actual_skus"] == exp_skus
+    assert row["actual_note"].startswith(note) if note else row["actual_note"] == ""
+    if exp_skus:
+        exp = 36 / 7 if stock_row["sku"] == "D" else 7.0  # D: 6, 6, 6, 6, 4, 4, 4
+        assert row["actual_avg_stock_units"] == pytest.approx(exp)
+        assert row["actual_orders"] == 0
+    else:
+        assert np.isnan(row["actual_avg_stock_value"])
+
+
+@pytest.mark.parametrize("receipts", [None, make_receipts(), make_receipts(("PO-0", "Acme", "A", nov(1), 50.0))])
+def test_nothing_is_rebuilt_without_receipts_in_the_window(receipts):
+    stock = make_stock(dict(sku="A", on_hand=10.0), dict(sku="F", on_hand=7.0))
+    result = actual_week(stock, make_sales(*A_SALES), receipts)
+    per, o = result.per_sku, result.overall
+    assert per["actual_skus"].tolist() == [0, 0] and o["actual_skus"] == 0
+    assert per["actual_note"].str.startswith("no Receipts row received in the window").all()
+    for m in bt.ACTUAL_MEASURES:
+        assert per[f"actual_{m}"].isna().all() and np.isnan(o[f"actual_{m}"])
+    assert o["actual_note"] == "no Receipts row received in the window: the actual stock cannot be rebuilt"
+    assert result.overall["jit_orders"] == actual_week(stock, make_sales(*A_SALES), None).overall["jit_orders"]
+
+
+def test_demo_shop_receipts_rebuild_all_but_the_consignment_items():
+    from jit_workbook.demo import make_shop
+
+    stock, sales, suppliers, settings = shop_inputs("demo")
+    receipts = make_shop("demo")["Receipts"]
+    result = backtest(stock, sales, suppliers, settings, days=180, receipts=receipts)
+    per, o = result.per_sku, result.overall
+    blank = per[per["actual_skus"] == 0]
+    assert set(blank["sku"]) == set(stock.loc[stock["consignment"], "sku"]) and len(blank) == 6
+    assert o["actual_skus"] == 294 and o["actual_orders"] > 1000
+    assert o["actual_avg_stock_value"] == pytest.approx(per["actual_avg_stock_value"].sum())
+    assert o["covered_jit_avg_stock_value"] < o["actual_avg_stock_value"]

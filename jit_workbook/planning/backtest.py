@@ -49,6 +49,53 @@ Overall figures pool the SKUs: cycle service level = Σ cycles without stock-out
 and stock-out days are sums; the overall target is the cycle-weighted mean of the SKU
 targets (of the just-in-time cycles).
 
+**What the shop actually held** (columns ``actual_``), when Receipts allow. The
+shop's real stock is rebuilt backwards from today's count, with no simulation:
+
+* **Rebuilt stock.** On Hand is the count at the end of the As Of Date (the window's
+  last day). For a window day t, end-of-day on hand(t) = On Hand + Σ Sales Quantity
+  dated after t − Σ Receipts Quantity with Received date after t (lines dated after
+  the As Of Date are left out). Sales count **with their sign**: a return (negative
+  quantity) went back on the shelf, so the stock before it was lower. A delivery
+  arrives at the start of its Received day, as in the replay. The **opening stock**
+  (end of the day before the window) is the same sum over the whole window.
+* **When Receipts allow** — a SKU's actual figures are given only when all hold,
+  else its actual columns are blank and ``actual_note`` says why:
+
+  1. Receipts are kept: the Receipts sheet has at least one delivery (any SKU)
+     received inside the window. An empty or stale Receipts sheet says nothing about
+     what arrived, so no SKU is rebuilt.
+  2. On Hand is known.
+  3. The SKU has Receipts rows (any date), or it never needed one: it had no sale
+     (positive quantity) in the window, or the shop logged deliveries from its
+     supplier (Stock's Supplier; case and spacing ignored) inside the window, none of
+     them of this SKU, so it sold from the stock it had. A SKU that sold while neither
+     it nor its supplier appears on Receipts had deliveries nobody logged (a
+     consignment supplier refilling its own shelf, say), or none: we cannot tell.
+  4. Every Receipts row of the SKU has a Received date and a Quantity.
+  5. The rebuilt stock — the opening stock and every end of day in the window — never
+     goes below zero. A negative means On Hand is lower than Sales and Receipts
+     explain: shrinkage (theft, breakage, unrecorded sales), a miscount, or a receipt
+     entered twice or too large. (A *missing* receipt cannot be caught this way: it
+     makes the rebuilt history fuller, not negative — which is why rule 3 asks for
+     Receipts rows.)
+
+* **Measures** for a rebuilt SKU: ``actual_avg_stock_units`` = mean over the window's
+  days of the rebuilt end-of-day stock; ``actual_avg_stock_value`` = that × Unit Cost
+  (0 for consignment stock, as for the two policies); ``actual_orders`` = deliveries
+  received in the window, one per PO Number (any case, spaces ignored) or, for rows
+  without one, per Received date; ``actual_empty_shelf_days`` = window days that
+  ended with no stock (≤ 1e-6 units). Lost sales are not recorded anywhere, so the
+  shop's actual fill rate and cycle service level cannot be known and are not given;
+  empty-shelf days are not the policies' stock-out days (days with unserved demand).
+  ``actual_skus`` is 1 for a rebuilt SKU, 0 otherwise.
+* **Overall**: ``actual_skus`` = SKUs rebuilt; average stock units and value, orders
+  and empty-shelf days are sums over the rebuilt SKUs only (blank when none).
+  Because the two policies' overall figures cover every SKU, ``overall`` also gives
+  ``covered_jit_avg_stock_value`` and ``covered_jic_avg_stock_value``, the policies'
+  average stock value on the same rebuilt SKUs, and the "All SKUs" ``actual_note``
+  states that like-for-like comparison.
+
 Source: Silver, Pyke & Thomas (2017), ch. 6 (cycle service level and fill rate,
 lost-sales periodic review); Axsäter (2006), ch. 5 (simulating an inventory policy).
 """
@@ -74,7 +121,9 @@ MAX_DAYS = 3660
 PREFIXES = ("jit", "jic")  # column prefixes: just in time (the plan), just in case (the baseline)
 MEASURES = ("cycles", "cycle_service_level", "fill_rate", "served_units", "lost_units", "avg_stock_units",
             "avg_stock_value", "orders", "ordered_units", "stockout_days")
+ACTUAL_MEASURES = ("avg_stock_units", "avg_stock_value", "orders", "empty_shelf_days")  # prefix actual_
 _TINY = 1e-9
+_STOCK_TOL = 1e-6  # units: rebuilt stock within this of 0 is empty, below -this is negative
 
 
 @dataclass(frozen=True)
@@ -88,10 +137,15 @@ class BacktestResult:
         and ``jic_`` (the just-in-case baseline) the :data:`MEASURES`: ``cycles``,
         ``cycle_service_level`` and ``fill_rate`` (fractions, NaN when undefined),
         ``served_units``, ``lost_units``, ``avg_stock_units``, ``avg_stock_value``
-        (money), ``orders``, ``ordered_units``, ``stockout_days``.
+        (money), ``orders``, ``ordered_units``, ``stockout_days``; then what the shop
+        actually held: ``actual_skus`` (1 when rebuilt from Receipts, else 0), the
+        :data:`ACTUAL_MEASURES` ``actual_avg_stock_units``, ``actual_avg_stock_value``
+        (money), ``actual_orders``, ``actual_empty_shelf_days`` (NaN when not rebuilt)
+        and ``actual_note`` (why not, else "").
     overall: the same measures for all SKUs together (see the module docstring), plus
-        ``skus``, ``days``, ``start``, ``end`` (dates), ``reviews`` and
-        ``target_service_level``.
+        ``skus``, ``days``, ``start``, ``end`` (dates), ``reviews``,
+        ``target_service_level``, ``covered_jit_avg_stock_value`` and
+        ``covered_jic_avg_stock_value`` (the policies on the rebuilt SKUs only).
     reviews: review days replayed (calls of ``plan_reorder`` = reviews + 1, the extra
         one sizing the starting stock).
     review_days: the review days' dates.
@@ -141,6 +195,156 @@ def _demand_matrix(sales: pd.DataFrame, skus: pd.Index, first_day: int, days: in
         keep = (pos >= 0) & (day >= 0) & (day < days) & (qty > 0)
         out = np.bincount(pos[keep] * days + day[keep], weights=qty[keep], minlength=len(skus) * days)
     return out.reshape(len(skus), days)
+
+
+def _day_numbers(dates: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 of a date column; the int64 minimum where blank (NaT)."""
+    return pd.to_datetime(dates, errors="coerce").to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def _sku_positions(frame: pd.DataFrame, skus: pd.Index) -> np.ndarray:
+    """Each row's SKU as its position in ``skus`` (-1 when not on Stock)."""
+    if not len(frame):
+        return np.empty(0, dtype=np.int64)
+    return skus.get_indexer(frame["sku"].astype("str").str.strip())
+
+
+def rebuild_stock(on_hand: np.ndarray, skus: pd.Index, sales: pd.DataFrame, receipts: pd.DataFrame | None,
+                  start: Any, end: Any) -> np.ndarray:
+    """The shop's real end-of-day on-hand per SKU, rebuilt backwards from today's count.
+
+    on hand(end of day t) = On Hand + Σ Sales Quantity dated t+1 … ``end``
+    − Σ Receipts Quantity received t+1 … ``end``: undo, from the newest day back, what
+    was sold (returns, negative, with their sign) and what was delivered. Lines dated
+    after ``end`` are left out; Receipts rows without a Received date or Quantity too
+    (:func:`backtest` does not rebuild such SKUs).
+
+    Parameters
+    ----------
+    on_hand : array of float, one per SKU
+        The stock count at the end of ``end`` (units); NaN gives NaN rows.
+    skus : Index
+        The SKUs, in the order of ``on_hand``; lines of other SKUs are ignored.
+    sales : DataFrame
+        ``date``, ``sku``, ``quantity`` (units; returns negative).
+    receipts : DataFrame or None
+        ``sku``, ``received`` (date), ``quantity`` (units); None = no deliveries.
+    start, end : date
+        The first and last day of the window (inclusive).
+
+    Returns
+    -------
+    ndarray, shape (SKUs, days + 1), units
+        Column 0 is the opening stock (end of the day before ``start``); column k
+        (one-based) is the end of window day k, so the last column equals ``on_hand``.
+
+    Shop counted 10 today (day 5); sold 3 on day 2 and 4 on day 5, 6 arrived on day 4:
+
+    >>> day = lambda k: pd.Timestamp(2026, 3, k)
+    >>> sales = pd.DataFrame({"date": [day(2), day(5)], "sku": ["A", "A"], "quantity": [3.0, 4.0]})
+    >>> receipts = pd.DataFrame({"sku": ["A"], "received": [day(4)], "quantity": [6.0]})
+    >>> rebuild_stock(np.array([10.0]), pd.Index(["A"]), sales, receipts, day(1), day(5)).tolist()
+    [[11.0, 11.0, 8.0, 8.0, 14.0, 10.0]]
+    """
+    first, last = day_number(start), day_number(end)
+    if last < first:
+        raise ValueError(f"end must not be before start, got {start} to {end}")
+    days, n = last - first + 1, len(skus)
+    flow = np.zeros(n * days)  # units leaving the shelf per SKU and window day (sales − receipts)
+    for frame, date_col, sign in ((sales, "date", 1.0), (receipts, "received", -1.0)):
+        if frame is None or not len(frame):
+            continue
+        pos = _sku_positions(frame, skus)
+        day = _day_numbers(frame[date_col]) - first
+        qty = pd.to_numeric(frame["quantity"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        keep = (pos >= 0) & (day >= 0) & (day < days) & np.isfinite(qty)
+        flow += sign * np.bincount(pos[keep] * days + day[keep], weights=qty[keep], minlength=n * days)
+    flow = flow.reshape(n, days)
+    later = flow.sum(axis=1)[:, None] - np.cumsum(flow, axis=1)  # Σ over the days after each day
+    return np.asarray(on_hand, dtype=float)[:, None] + np.column_stack([flow.sum(axis=1), later])
+
+
+def _supplier_key(names: pd.Series) -> np.ndarray:
+    """Supplier names as matched across sheets: case and spacing do not matter."""
+    return names.fillna("").astype("str").str.split().str.join(" ").str.casefold().to_numpy(dtype=object)
+
+
+def _actual(on_hand: np.ndarray, skus: pd.Index, supplier: pd.Series, sales: pd.DataFrame,
+            receipts: pd.DataFrame | None, first_day: int, days: int, sold: np.ndarray,
+            value_per_unit: np.ndarray) -> dict[str, Any]:
+    """What the shop actually held, per SKU, where Receipts allow (rules in the module docstring)."""
+    n, last_day = len(skus), first_day + days - 1
+    rc = receipts if receipts is not None and len(receipts) else pd.DataFrame(
+        {"po_number": pd.Series(dtype=object), "sku": pd.Series(dtype=object),
+         "received": pd.Series(dtype="datetime64[ns]"), "quantity": pd.Series(dtype=float)})
+    pos = _sku_positions(rc, skus)
+    rday = _day_numbers(rc["received"])
+    dated = pd.notna(pd.to_datetime(rc["received"], errors="coerce")).to_numpy()
+    counted = np.isfinite(pd.to_numeric(rc["quantity"], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+    in_window = dated & (rday >= first_day) & (rday <= last_day)
+    kept = bool(in_window.any())
+    ours = pos >= 0
+    has_rows = np.bincount(pos[ours], minlength=n) > 0
+    # Suppliers whose deliveries the shop logged in the window: named on the row, or the row's SKU's.
+    own = _supplier_key(supplier)
+    named = _supplier_key(rc["supplier"]) if "supplier" in rc else np.full(len(rc), "", dtype=object)
+    logged = set(named[in_window]) | set(own[pos[ours & in_window]])
+    supplier_logged = np.isin(own, list(logged - {""}))
+    incomplete = np.bincount(pos[ours & ~(dated & counted)], minlength=n) > 0
+    start = np.datetime64(first_day, "D")
+    level = rebuild_stock(on_hand, skus, sales, rc, start, np.datetime64(last_day, "D"))
+    known = np.isfinite(on_hand)
+    negative = np.isfinite(level) & (level < -_STOCK_TOL)
+    below = negative.any(axis=1)
+    recorded = has_rows | supplier_logged | (sold <= _TINY)
+    covered = kept & known & recorded & ~incomplete & ~below
+
+    end_of_day = np.nan_to_num(level[:, 1:])
+    avg_units = np.where(covered, end_of_day.mean(axis=1), np.nan)
+    # One delivery per PO Number (any case, spaces ignored), or per Received date without one.
+    po = (rc["po_number"] if "po_number" in rc else pd.Series("", index=rc.index)).fillna("").astype("str")
+    po = po.str.replace(" ", "").str.upper().reset_index(drop=True)
+    key = po.where(po.ne(""), "~" + pd.Series(rday).astype("str"))
+    took = ours & in_window
+    deliveries = pd.DataFrame({"pos": pos[took], "key": key[took].to_numpy()}).drop_duplicates()
+    orders = np.bincount(deliveries["pos"].to_numpy(dtype=np.int64), minlength=n).astype(float)
+    empty = (end_of_day <= _STOCK_TOL).sum(axis=1).astype(float)
+
+    notes = np.full(n, "", dtype=object)
+    if not kept:
+        notes[:] = "no Receipts row received in the window: the actual stock cannot be rebuilt"
+    # The newest day below zero: walking back from the count, where the records first contradict it.
+    last_negative = negative.shape[1] - 1 - np.argmax(negative[:, ::-1], axis=1)  # column 0 = day before window
+    for mask, say in (
+            (~known, lambda i: "On Hand is blank"),
+            (~recorded, lambda i: "sold in the window, but Receipts has no row of it and no delivery from its "
+                                  "supplier in the window: its deliveries are not recorded"),
+            (incomplete, lambda i: "a Receipts row of this SKU has no Received date or Quantity"),
+            (below, lambda i: (
+                f"rebuilt stock would be {level[i, last_negative[i]]:,.4g} at the end of "
+                f"{(start + np.timedelta64(int(last_negative[i]) - 1, 'D')).astype(object)}: On Hand is "
+                "lower than Sales and Receipts explain (shrinkage, a miscount, or a receipt entered twice)"))):
+        for i in np.flatnonzero(mask & (notes == "")):  # only the SKUs left blank, for their note
+            notes[i] = say(i)
+    return {
+        "covered": covered, "kept": kept, "note": notes,
+        "avg_stock_units": avg_units,
+        "avg_stock_value": avg_units * value_per_unit,
+        "orders": np.where(covered, orders, np.nan),
+        "empty_shelf_days": np.where(covered, empty, np.nan),
+    }
+
+
+def _overall_note(overall: dict[str, Any], n: int, kept: bool) -> str:
+    """The "All SKUs" row's note: how many SKUs were rebuilt and the like-for-like comparison."""
+    k = overall["actual_skus"]
+    if not kept:
+        return "no Receipts row received in the window: the actual stock cannot be rebuilt"
+    if not k:
+        return f"actual stock rebuilt for none of the {n} SKUs (see each SKU's note)"
+    return (f"actual stock rebuilt for {k} of {n} SKUs; on those, average stock value: actual "
+            f"{overall['actual_avg_stock_value']:,.2f}, JIT {overall['covered_jit_avg_stock_value']:,.2f}, "
+            f"just in case {overall['covered_jic_avg_stock_value']:,.2f}")
 
 
 class _Shelf:
@@ -208,9 +412,10 @@ class _Shelf:
 
 
 def backtest(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame, settings: Settings,
-             days: int = 180, policy: str = "jit") -> BacktestResult:
+             days: int = 180, policy: str = "jit", receipts: pd.DataFrame | None = None) -> BacktestResult:
     """Replay the reorder policy over the last ``days`` days of sales, beside a
-    just-in-case baseline; the rules and measures are in the module docstring.
+    just-in-case baseline and what the shop actually held (where Receipts allow); the
+    rules and measures are in the module docstring.
 
     Parameters
     ----------
@@ -226,6 +431,10 @@ def backtest(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame, 
     policy : str
         The policy replayed beside the baseline; only ``"jit"`` (the Reorder sheet's
         policy) for now.
+    receipts : DataFrame, optional
+        The Receipts sheet (``po_number``, ``sku``, ``received``, ``quantity``), for the
+        ``actual_`` columns; None leaves them blank (no SKU rebuilt). Not used by the
+        replay itself.
 
     Returns
     -------
@@ -359,6 +568,21 @@ def backtest(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame, 
             f"{prefix}_ordered_units": float(m["ordered_units"].sum()),
             f"{prefix}_stockout_days": int(m["stockout_days"].sum()),
         })
+    actual = _actual(pd.to_numeric(st["on_hand"], errors="coerce").to_numpy(dtype=float, na_value=np.nan), skus,
+                     st["supplier"], sales, receipts, first_day, days, demand_units, value_per_unit)
+    covered = actual["covered"]
+    per_sku["actual_skus"] = covered.astype(np.int64)
+    for name in ACTUAL_MEASURES:
+        per_sku[f"actual_{name}"] = actual[name]
+    per_sku["actual_note"] = actual["note"]
+    k = int(covered.sum())
+    overall["actual_skus"] = k
+    for name in ACTUAL_MEASURES:
+        overall[f"actual_{name}"] = float(np.sum(actual[name][covered])) if k else float("nan")
+    for prefix in PREFIXES:
+        overall[f"covered_{prefix}_avg_stock_value"] = (
+            float(per_sku[f"{prefix}_avg_stock_value"].to_numpy()[covered].sum()) if k else float("nan"))
+    overall["actual_note"] = _overall_note(overall, n, actual["kept"])
     jit_cycles = per_sku["jit_cycles"].to_numpy(dtype=float)
     overall["target_service_level"] = (float((target * jit_cycles).sum() / jit_cycles.sum())
                                        if jit_cycles.sum() > 0 else float(np.nanmean(target)) if n else float("nan"))
