@@ -261,6 +261,19 @@ def test_seasonal_rows_of_a_mixed_plan_match_seasonal_on_the_whole_shop():
     assert r.method.tolist() == methods
 
 
+@pytest.mark.parametrize("n_days", [1, 5, 13, 14, 15, 27, 28, 30, 41, 42, 70])
+def test_auto_on_short_histories(n_days):
+    """Histories around the score horizon (14), the minimum (28) and the hold-out edges."""
+    rng = np.random.default_rng(n_days)
+    x = np.vstack([rng.poisson(3, n_days), rng.poisson(3, n_days) * (rng.random(n_days) < 0.2)]).astype(float)
+    days = days_ending("2026-11-27", n_days)
+    r = forecast("Auto", x, np.ones_like(x, bool), days, None, horizon_days=[10.0, 10.0])
+    assert set(r.method) <= set(METHODS) - {"Auto"}
+    if n_days < 28:
+        assert r.method.tolist() == ["Moving Average"] * 2
+    assert np.isfinite(r.daily).all() and np.isfinite(r.sigma).all()
+
+
 def test_doctests():
     result = doctest.testmod(fc, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted >= 8

@@ -85,49 +85,80 @@ def _after_first_t(m_t: np.ndarray) -> np.ndarray:
 
 class _Transposed:
     """The inputs transposed to days × SKUs once, shared by the recursive methods
-    (each of them loops over days, so a day must be one contiguous row)."""
+    (they loop over days, so a day must be one contiguous row)."""
 
     def __init__(self, x: np.ndarray, m: np.ndarray) -> None:
         self.x = np.ascontiguousarray(x.T)
         self.m = np.ascontiguousarray(m.T)
         self.init, self.upd = _starts_t(self.m)  # series start / later valid days
         self.demand = self.m & (self.x > 0)
-        self.after_demand = _after_first_t(self.demand)  # a demand before day t (Croston, TSB)
-        self.first = self.demand & ~self.after_demand  # the first demand day
-        self.later = self.demand & self.after_demand  # later demand days
-        self._size: dict[float, tuple[np.ndarray, np.ndarray]] = {}
-
-    def size(self, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-        """Smoothed demand size z (final level, level before each day), updated on
-        demand days only; shared by Croston (α = 0.1) and TSB (α_d)."""
-        if alpha not in self._size:
-            hist = np.empty_like(self.x)
-            level = _smooth(self.x, self.first, self.later, alpha, hist)
-            self._size[alpha] = level, hist
-        return self._size[alpha]
+        after_demand = _after_first_t(self.demand)
+        self.first = self.demand & ~after_demand  # the first demand day
+        self.later = self.demand & after_demand  # later demand days
+        self.series_start = np.where(self.m.any(axis=0), self.m.argmax(axis=0), 0)
 
 
-def _smooth(values_t: np.ndarray, init_t: np.ndarray, upd_t: np.ndarray, alpha: float,
-            history_t: np.ndarray | None = None) -> np.ndarray:
-    """Exponential smoothing down the rows of ``values_t`` (days × SKUs, transposed).
+def _smooth_step(level: np.ndarray, value: np.ndarray, init: np.ndarray, upd: np.ndarray, alpha: float,
+                 tmp: np.ndarray) -> None:
+    """One day of exponential smoothing across SKUs, in place: where ``init`` the level
+    becomes the value; where ``upd`` it becomes α·value + (1 − α)·level; else it stays."""
+    np.multiply(level, 1.0 - alpha, out=tmp)
+    tmp += value * alpha
+    np.copyto(level, tmp, where=upd)
+    np.copyto(level, value, where=init)
 
-    Row t: where ``init_t[t]`` the level becomes values[t]; where ``upd_t[t]`` it
-    becomes α·values[t] + (1 − α)·level; elsewhere it stays. ``history_t[t]`` (if given)
-    receives the level before row t. One numpy step per day across all SKUs.
+
+def _recursions(tr: _Transposed, want: Any, alpha: float = 0.1, alpha_d: float = 0.1,
+                alpha_p: float = 0.1) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Exponential Smoothing, Croston (SBA) and TSB in one pass over the days.
+
+    Returns, for each name in ``want``, (one-step forecast per SKU, fitted values
+    days × SKUs, NaN where the day is not a later valid day of the series). One loop
+    over the days with a handful of numpy steps across all SKUs per day, and only the
+    fitted values are stored: no per-method histories or whole-history temporaries,
+    which is what made the three methods slow on a first (cold) run.
     """
-    n_days, n = values_t.shape
-    level = np.zeros(n)
+    n_days, n = tr.x.shape
+    fitted = {name: np.empty((n_days, n)) for name in want}
     tmp = np.empty(n)
-    scaled = values_t * alpha
-    beta = 1.0 - alpha
+    level = np.zeros(n)  # Exponential Smoothing's ℓ
+    size = np.zeros(n)  # Croston's smoothed demand size z (α = 0.1)
+    size_d = size if alpha_d == CROSTON_ALPHA else np.zeros(n)  # TSB's z (α_d)
+    interval = np.zeros(n)  # Croston's smoothed days between demands p
+    prob = np.zeros(n)  # TSB's chance of demand π
+    last = (tr.series_start - 1).astype(float)  # the previous demand day (or the day before the start)
+    seen = np.zeros(n, dtype=bool)  # a demand before day t
+    croston, tsb_, ses_ = CROSTON in want, TSB in want, SES in want
     for t in range(n_days):
-        if history_t is not None:
-            history_t[t] = level
-        np.multiply(level, beta, out=tmp)
-        tmp += scaled[t]
-        np.copyto(level, tmp, where=upd_t[t])
-        np.copyto(level, values_t[t], where=init_t[t])
-    return level
+        x_t, init, upd, first, later = tr.x[t], tr.init[t], tr.upd[t], tr.first[t], tr.later[t]
+        if ses_:
+            fitted[SES][t] = level
+            _smooth_step(level, x_t, init, upd, alpha, tmp)
+        if croston:
+            row = fitted[CROSTON][t]
+            row.fill(0.0)
+            np.divide(size, interval, out=row, where=seen)
+            row *= SBA_FACTOR
+            _smooth_step(interval, t - last, first, later, CROSTON_ALPHA, tmp)
+            np.copyto(last, float(t), where=tr.demand[t])
+        if tsb_:
+            np.multiply(prob, size_d, out=fitted[TSB][t])  # 0 before the first demand (z = 0)
+            _smooth_step(prob, tr.demand[t].astype(float), init, upd, alpha_p, tmp)
+            if size_d is not size:
+                _smooth_step(size_d, x_t, first, later, alpha_d, tmp)
+        if croston or (tsb_ and size_d is size):
+            _smooth_step(size, x_t, first, later, CROSTON_ALPHA, tmp)
+        seen |= tr.demand[t]
+    out = {}
+    for name, fit in fitted.items():
+        np.copyto(fit, np.nan, where=~tr.upd)
+        if name == SES:
+            out[name] = level, fit
+        elif name == CROSTON:
+            out[name] = np.where(seen, SBA_FACTOR * size / np.where(seen, interval, 1.0), 0.0), fit
+        else:
+            out[name] = prob * size_d, fit
+    return out
 
 
 # ---------------------------------------------------------------------------------
@@ -177,10 +208,7 @@ def ses(matrix: Any, mask: Any, alpha: float = 0.1) -> tuple[np.ndarray, np.ndar
 
 def _ses_t(tr: _Transposed, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`ses` on transposed inputs; the fitted values come back days × SKUs."""
-    hist = np.empty_like(tr.x)
-    level = _smooth(tr.x, tr.init, tr.upd, alpha, hist)
-    np.copyto(hist, np.nan, where=~tr.upd)
-    return level, hist
+    return _recursions(tr, (SES,), alpha=alpha)[SES]
 
 
 # ---------------------------------------------------------------------------------
@@ -225,27 +253,7 @@ def croston_sba(matrix: Any, mask: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def _croston_t(tr: _Transposed) -> tuple[np.ndarray, np.ndarray]:
     """:func:`croston_sba` on transposed inputs; the fitted values come back days × SKUs."""
-    n_days, n_skus = tr.x.shape
-    demand = tr.demand
-    # q: days since the previous demand day, or since the day before the series start.
-    col = np.arange(n_days)[:, None]
-    series_start = np.where(tr.m.any(axis=0), tr.m.argmax(axis=0), 0)
-    last_before = np.where(demand, col, -1)
-    np.maximum.accumulate(last_before, axis=0, out=last_before)
-    prev = np.empty_like(last_before)
-    prev[0] = -1
-    prev[1:] = last_before[:-1]
-    q = (col - np.where(prev >= 0, prev, series_start[None, :] - 1)).astype(float)
-    z, z_hist = tr.size(CROSTON_ALPHA)
-    p_hist = np.empty_like(tr.x)
-    p = _smooth(q, tr.first, tr.later, CROSTON_ALPHA, p_hist)
-    seen = demand.any(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fc = np.where(seen, SBA_FACTOR * z / np.where(seen, p, 1.0), 0.0)
-        before = tr.after_demand
-        fitted = np.where(before, SBA_FACTOR * z_hist / np.where(before, p_hist, 1.0), 0.0)
-    np.copyto(fitted, np.nan, where=~tr.upd)
-    return fc, fitted
+    return _recursions(tr, (CROSTON,))[CROSTON]
 
 
 def tsb(matrix: Any, mask: Any, alpha_d: float = 0.1, alpha_p: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
@@ -294,12 +302,7 @@ def tsb(matrix: Any, mask: Any, alpha_d: float = 0.1, alpha_p: float = 0.1) -> t
 
 def _tsb_t(tr: _Transposed, ad: float, ap: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`tsb` on transposed inputs; the fitted values come back days × SKUs."""
-    p_hist = np.empty_like(tr.x)
-    prob = _smooth(tr.demand.astype(float), tr.init, tr.upd, ap, p_hist)
-    z, z_hist = tr.size(ad)
-    fitted = np.where(tr.after_demand, p_hist * z_hist, 0.0)
-    np.copyto(fitted, np.nan, where=~tr.upd)
-    return prob * z, fitted
+    return _recursions(tr, (TSB,), alpha_d=ad, alpha_p=ap)[TSB]
 
 
 # ---------------------------------------------------------------------------------
@@ -627,9 +630,8 @@ CANDIDATES = (MOVING_AVERAGE, SES, CROSTON, TSB, SEASONAL)
 def _fits(tr: _Transposed, alpha: float, alpha_d: float, alpha_p: float) -> dict[str, Any]:
     """Forecast and transposed (days × SKUs) fitted values of Exponential Smoothing,
     Croston and TSB, sharing one transposed copy of the inputs."""
-    return {SES: _ses_t(tr, _check_alpha("alpha", alpha)),
-            CROSTON: _croston_t(tr),
-            TSB: _tsb_t(tr, _check_alpha("alpha_d", alpha_d), _check_alpha("alpha_p", alpha_p))}
+    return _recursions(tr, (SES, CROSTON, TSB), _check_alpha("alpha", alpha), _check_alpha("alpha_d", alpha_d),
+                       _check_alpha("alpha_p", alpha_p))
 
 
 def _errors_std_t(x_t: np.ndarray, fitted_t: np.ndarray) -> np.ndarray:
@@ -721,13 +723,16 @@ def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_cod
     origin_hold = in_hold[:, :n_org]
     # Naive scale: the previous h days' total as the forecast, on origins before the hold-out.
     whole = (full[:, h:h + n_org] - full[:, :n_org]) == h  # all h days valid
-    lag = min(h, n_org)
-    prev_whole = np.concatenate([np.zeros((n_skus, lag), bool), whole[:, :n_org - lag]], axis=1)
-    prev_total = np.concatenate([np.zeros((n_skus, lag)), actual[:, :n_org - lag]], axis=1)
-    naive_ok = before[:, :n_org] & whole & prev_whole
+    # Origins t ≥ h compare A_t with A_{t−h}; computed in place, as these arrays span the
+    # whole history (a first run pays for every new array it touches).
+    cut = max(n_org - h, 0)
+    naive_ok = before[:, h:n_org] & whole[:, h:]
+    naive_ok &= whole[:, :cut]
+    naive_sq = actual[:, h:] - actual[:, :cut]
+    naive_sq *= naive_sq
+    naive_sq[~naive_ok] = 0.0
     naive_n = naive_ok.sum(axis=1)
-    naive_mse = np.divide(np.where(naive_ok, (actual - prev_total) ** 2, 0.0).sum(axis=1), naive_n,
-                          out=np.zeros(n_skus), where=naive_n > 0)
+    naive_mse = np.divide(naive_sq.sum(axis=1), naive_n, out=np.zeros(n_skus), where=naive_n > 0)
     scale = np.where(naive_mse > 0, naive_mse, 1.0)
 
     # Hold-out origins lie in the last `holdout_days` columns: score only those.
