@@ -108,19 +108,38 @@ def _smooth_step(level: np.ndarray, value: np.ndarray, init: np.ndarray, upd: np
     np.copyto(level, value, where=init)
 
 
+@dataclass(frozen=True)
+class _Fit:
+    """One recursive method on all SKUs: ``forecast`` (next day, per SKU), ``sigma``
+    (√ of the mean squared one-step error over the later valid days, 0 when there are
+    none: :func:`forecast_errors_std`) and ``fitted_t``, the one-step forecasts of the
+    days from ``keep_from`` on (days × SKUs, NaN where the day is not a later valid day)."""
+
+    forecast: np.ndarray
+    sigma: np.ndarray
+    fitted_t: np.ndarray
+    keep_from: int = 0
+
+    def rows(self, rows: np.ndarray) -> "_Fit":
+        return _Fit(self.forecast[rows], self.sigma[rows], self.fitted_t[:, rows], self.keep_from)
+
+
 def _recursions(tr: _Transposed, want: Any, alpha: float = 0.1, alpha_d: float = 0.1,
-                alpha_p: float = 0.1) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+                alpha_p: float = 0.1, keep_from: int = 0) -> dict[str, _Fit]:
     """Exponential Smoothing, Croston (SBA) and TSB in one pass over the days.
 
-    Returns, for each name in ``want``, (one-step forecast per SKU, fitted values
-    days × SKUs, NaN where the day is not a later valid day of the series). One loop
-    over the days with a handful of numpy steps across all SKUs per day, and only the
-    fitted values are stored: no per-method histories or whole-history temporaries,
-    which is what made the three methods slow on a first (cold) run.
+    One loop over the days with a handful of numpy steps across all SKUs per day. The
+    squared errors are summed as the loop goes, and fitted values are stored only from
+    day ``keep_from`` (what :func:`auto` scores): no whole-history arrays per method,
+    which is what made the methods slow on a first (cold) run.
     """
     n_days, n = tr.x.shape
-    fitted = {name: np.empty((n_days, n)) for name in want}
+    keep_from = int(min(max(keep_from, 0), n_days))
+    fitted = {name: np.empty((n_days - keep_from, n)) for name in want}
+    scratch = {name: np.empty(n) for name in want}
+    sse = {name: np.zeros(n) for name in want}
     tmp = np.empty(n)
+    err = np.empty(n)
     level = np.zeros(n)  # Exponential Smoothing's ℓ
     size = np.zeros(n)  # Croston's smoothed demand size z (α = 0.1)
     size_d = size if alpha_d == CROSTON_ALPHA else np.zeros(n)  # TSB's z (α_d)
@@ -131,33 +150,41 @@ def _recursions(tr: _Transposed, want: Any, alpha: float = 0.1, alpha_d: float =
     croston, tsb_, ses_ = CROSTON in want, TSB in want, SES in want
     for t in range(n_days):
         x_t, init, upd, first, later = tr.x[t], tr.init[t], tr.upd[t], tr.first[t], tr.later[t]
+        rows = {name: (fitted[name][t - keep_from] if t >= keep_from else scratch[name]) for name in want}
         if ses_:
-            fitted[SES][t] = level
+            rows[SES][:] = level
             _smooth_step(level, x_t, init, upd, alpha, tmp)
         if croston:
-            row = fitted[CROSTON][t]
+            row = rows[CROSTON]
             row.fill(0.0)
             np.divide(size, interval, out=row, where=seen)
             row *= SBA_FACTOR
             _smooth_step(interval, t - last, first, later, CROSTON_ALPHA, tmp)
             np.copyto(last, float(t), where=tr.demand[t])
         if tsb_:
-            np.multiply(prob, size_d, out=fitted[TSB][t])  # 0 before the first demand (z = 0)
+            np.multiply(prob, size_d, out=rows[TSB])  # 0 before the first demand (z = 0)
             _smooth_step(prob, tr.demand[t].astype(float), init, upd, alpha_p, tmp)
             if size_d is not size:
                 _smooth_step(size_d, x_t, first, later, alpha_d, tmp)
         if croston or (tsb_ and size_d is size):
             _smooth_step(size, x_t, first, later, CROSTON_ALPHA, tmp)
         seen |= tr.demand[t]
+        for name, row in rows.items():  # one-step errors on the later valid days, for σ
+            np.subtract(x_t, row, out=err)
+            err *= err
+            np.add(sse[name], err, out=sse[name], where=upd)
+    n_errors = tr.upd.sum(axis=0)
     out = {}
     for name, fit in fitted.items():
-        np.copyto(fit, np.nan, where=~tr.upd)
+        np.copyto(fit, np.nan, where=~tr.upd[keep_from:])
+        sigma = np.sqrt(np.divide(sse[name], n_errors, out=np.zeros(n), where=n_errors > 0))
         if name == SES:
-            out[name] = level, fit
+            next_day = level
         elif name == CROSTON:
-            out[name] = np.where(seen, SBA_FACTOR * size / np.where(seen, interval, 1.0), 0.0), fit
+            next_day = np.where(seen, SBA_FACTOR * size / np.where(seen, interval, 1.0), 0.0)
         else:
-            out[name] = prob * size_d, fit
+            next_day = prob * size_d
+        out[name] = _Fit(next_day, sigma, fit, keep_from)
     return out
 
 
@@ -208,7 +235,8 @@ def ses(matrix: Any, mask: Any, alpha: float = 0.1) -> tuple[np.ndarray, np.ndar
 
 def _ses_t(tr: _Transposed, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`ses` on transposed inputs; the fitted values come back days × SKUs."""
-    return _recursions(tr, (SES,), alpha=alpha)[SES]
+    fit = _recursions(tr, (SES,), alpha=alpha)[SES]
+    return fit.forecast, fit.fitted_t
 
 
 # ---------------------------------------------------------------------------------
@@ -253,7 +281,8 @@ def croston_sba(matrix: Any, mask: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def _croston_t(tr: _Transposed) -> tuple[np.ndarray, np.ndarray]:
     """:func:`croston_sba` on transposed inputs; the fitted values come back days × SKUs."""
-    return _recursions(tr, (CROSTON,))[CROSTON]
+    fit = _recursions(tr, (CROSTON,))[CROSTON]
+    return fit.forecast, fit.fitted_t
 
 
 def tsb(matrix: Any, mask: Any, alpha_d: float = 0.1, alpha_p: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
@@ -302,7 +331,8 @@ def tsb(matrix: Any, mask: Any, alpha_d: float = 0.1, alpha_p: float = 0.1) -> t
 
 def _tsb_t(tr: _Transposed, ad: float, ap: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`tsb` on transposed inputs; the fitted values come back days × SKUs."""
-    return _recursions(tr, (TSB,), alpha_d=ad, alpha_p=ap)[TSB]
+    fit = _recursions(tr, (TSB,), alpha_d=ad, alpha_p=ap)[TSB]
+    return fit.forecast, fit.fitted_t
 
 
 # ---------------------------------------------------------------------------------
@@ -627,22 +657,16 @@ class AutoChoice:
 CANDIDATES = (MOVING_AVERAGE, SES, CROSTON, TSB, SEASONAL)
 
 
-def _fits(tr: _Transposed, alpha: float, alpha_d: float, alpha_p: float) -> dict[str, Any]:
-    """Forecast and transposed (days × SKUs) fitted values of Exponential Smoothing,
-    Croston and TSB, sharing one transposed copy of the inputs."""
+def _fits(tr: _Transposed, alpha: float, alpha_d: float, alpha_p: float, keep_from: int = 0) -> dict[str, _Fit]:
+    """Exponential Smoothing, Croston and TSB on one transposed copy of the inputs,
+    fitted values kept from day ``keep_from`` (the first day :func:`auto` scores)."""
     return _recursions(tr, (SES, CROSTON, TSB), _check_alpha("alpha", alpha), _check_alpha("alpha_d", alpha_d),
-                       _check_alpha("alpha_p", alpha_p))
+                       _check_alpha("alpha_p", alpha_p), keep_from)
 
 
-def _errors_std_t(x_t: np.ndarray, fitted_t: np.ndarray) -> np.ndarray:
-    """:func:`forecast_errors_std` on transposed inputs whose fitted values are already
-    NaN off the series (as the methods' fitted values are)."""
-    e2 = np.subtract(x_t, fitted_t)
-    np.multiply(e2, e2, out=e2)
-    missing = np.isnan(e2)
-    np.copyto(e2, 0.0, where=missing)
-    n = len(e2) - missing.sum(axis=0)
-    return np.sqrt(np.divide(e2.sum(axis=0), n, out=np.zeros(len(n)), where=n > 0))
+def _first_scored_day(n_days: int, holdout_days: int = HOLDOUT_DAYS) -> int:
+    """The first day column whose forecasts :func:`auto` scores."""
+    return max(n_days - int(holdout_days), 0)
 
 
 def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_codes: Any = None,
@@ -714,7 +738,10 @@ def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_cod
     in_hold = m & (full[:, :-1] >= (n_valid - holdout)[:, None])
     before = m & ~in_hold
 
-    fits = _fits_cache if _fits_cache is not None else _fits(_Transposed(x, m), alpha, alpha_d, alpha_p)
+    lo = min(_first_scored_day(n_days, holdout_days), max(n_days - h + 1, 0))
+    fits = _fits_cache
+    if fits is None or any(f.keep_from > lo for f in fits.values()):
+        fits = _fits(_Transposed(x, m), alpha, alpha_d, alpha_p, keep_from=lo)
     # h-day totals starting at each day: A[:, t] = Σ x[t .. t+h-1] (valid while t + h ≤ n_days).
     cx = np.zeros((n_skus, n_days + 1))
     np.cumsum(np.where(m, x, 0.0), axis=1, out=cx[:, 1:])
@@ -736,10 +763,11 @@ def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_cod
     scale = np.where(naive_mse > 0, naive_mse, 1.0)
 
     # Hold-out origins lie in the last `holdout_days` columns: score only those.
-    lo = min(max(n_days - int(holdout_days), 0), n_org)
     actual_h = actual[:, lo:]
     origin_hold = origin_hold[:, lo:]
-    totals: dict[str, np.ndarray] = {name: fits[name][1][lo:n_org].T * h for name in (SES, CROSTON, TSB)}
+    totals: dict[str, np.ndarray] = {
+        name: fits[name].fitted_t[lo - fits[name].keep_from:n_org - fits[name].keep_from].T * h
+        for name in (SES, CROSTON, TSB)}
     # Moving Average: ŷ_t = mean of the valid days before t (see moving_average_fitted).
     count = full[:, lo:n_org]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -874,14 +902,14 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
     fits: dict[str, Any] = {}
     if AUTO in needed:
         tr = _Transposed(x, m)
-        fits = _fits(tr, alpha, alpha_d, alpha_p)
+        fits = _fits(tr, alpha, alpha_d, alpha_p, keep_from=_first_scored_day(x.shape[1]))
         rows = methods == AUTO
         if rows.all():
             chosen = auto(x, m, days, category_codes, alpha, alpha_d, alpha_p, _fits_cache=fits).method
         else:
             chosen = auto(x[rows], m[rows], days, None if category_codes is None else np.asarray(
                 category_codes, dtype=object)[rows], alpha, alpha_d, alpha_p,
-                _fits_cache={k: (v[0][rows], v[1][:, rows]) for k, v in fits.items()}).method
+                _fits_cache={k: v.rows(rows) for k, v in fits.items()}).method
         methods = methods.copy()
         methods[rows] = chosen
         needed = set(methods)
@@ -903,9 +931,9 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
             sigma[rows] = forecast_errors_std(x[rows], season.fitted, m[rows])
             continue
         if name in fits:
-            daily[rows] = fits[name][0][rows]
+            daily[rows] = fits[name].forecast[rows]
             over[rows] = daily[rows] * h[rows]
-            sigma[rows] = _errors_std_t(tr.x[:, rows], fits[name][1][:, rows])
+            sigma[rows] = fits[name].sigma[rows]
             continue
         if name == SES:
             f, fit = ses(x[rows], m[rows], alpha)
