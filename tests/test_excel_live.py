@@ -357,3 +357,25 @@ def test_main_runs_the_action_registered_for_the_active_sheet(xl_engine, shop, m
     assert excel.action_for("Orders").label == "Draft Orders"
     assert excel.action_for("Obsolete Review").label == "Monthly Review"
     assert excel.action_for("Stock") is excel.RECALCULATE
+
+
+def test_backtest_button_writes_what_the_command_line_writes(xl_engine, shop, tmp_path):
+    live = tmp_path / "live-mode" / shop.name
+    live.parent.mkdir()
+    shutil.copyfile(shop, live)
+    book = xw.Book(live)
+    book.sheets[K.BACKTEST.name].activate()
+    xl_engine.set_caller(book)
+    summary = excel.main()  # the Backtest sheet's button
+    book.save(live)
+    exp = tmp_path / "file-mode" / shop.name
+    exp.parent.mkdir()
+    shutil.copyfile(shop, exp)
+    actions.run_backtest(FileBook(exp))
+    assert summary.startswith("Backtest of 180 days: JIT cycle service level ")
+    assert differences(live, exp, sheets=(K.BACKTEST,)) == []
+    rows = rows_of(live, K.BACKTEST)
+    assert rows[0]["SKU"] == "All SKUs" and len(rows) == 41
+    assert rows[0]["Actual SKUs"] > 0 and rows[0]["JIT Avg Stock Value"] < rows[0]["Just In Case Avg Stock Value"]
+    written = {address.split("!")[0].strip("'") for address, _ in xl_engine.value_writes}
+    assert written == {K.BACKTEST.name}  # inputs are only read
