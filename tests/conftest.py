@@ -20,7 +20,10 @@ def lo_convert(path: Path, fmt: str, outdir: Path, profile: Path | None = None) 
     cmd = [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
            "--convert-to", fmt, "--outdir", str(outdir), str(path)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
-    out = outdir / (path.stem + "." + fmt.split(":")[0])
+    ext = fmt.split(":")[0]
+    out = outdir / (path.stem + "." + ext)
+    if not out.exists():  # one sheet exported to CSV is named "<stem>-<Sheet>.csv"
+        out = next(iter(sorted(outdir.glob(f"{path.stem}-*.{ext}"))), out)
     if done.returncode != 0 or not out.exists():
         raise AssertionError(f"LibreOffice could not convert {path.name} to {fmt}: {done.stdout} {done.stderr}")
     return out

@@ -85,3 +85,25 @@ def test_backtest_sheet_has_what_the_shop_actually_held_and_blanks_a_sku_receipt
         charts = b" ".join(zf.read(n) for n in zf.namelist() if n.startswith("xl/charts/"))
     letter = K.BACKTEST.letter("actual_avg_stock_value").encode()
     assert b"Backtest!$" + letter + b"$2" in charts.replace(b"'", b"")
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_backtest_sheet_with_its_figures(shop, tmp_path, soffice):
+    from conftest import lo_convert
+
+    assert run("backtest", shop).exit_code == 0
+    number = [s.name for s in K.ALL_SHEETS].index(K.BACKTEST.name) + 1
+    csv = lo_convert(shop, f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{number}",
+                     tmp_path / "lo")
+    assert csv.name == f"{shop.stem}-{K.BACKTEST.name}.csv"
+    seen = pd.read_csv(csv)  # LibreOffice's values, unformatted
+    saved = rows(shop, "Backtest")
+    assert list(seen.columns) == K.BACKTEST.names and len(seen) == len(saved) == 41
+    def number(text) -> float:  # LibreOffice keeps the % of a percentage cell
+        text = str(text)
+        return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+
+    for name in ("JIT Cycle Service Level", "JIT Avg Stock Value", "Just In Case Avg Stock Value",
+                 "Actual Avg Stock Value", "Actual SKUs"):
+        assert number(seen[name].iloc[0]) == pytest.approx(float(saved[name].iloc[0]), rel=1e-9), name
+    assert seen["SKU"].tolist() == saved["SKU"].tolist()
