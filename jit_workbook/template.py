@@ -77,6 +77,13 @@ def _dashboard_rows() -> list[list[Any]]:
     return rows
 
 
+def _show_axes(chart) -> None:
+    """Write the axes as shown: openpyxl 3.1 leaves out ``<c:delete val="0"/>``, and Excel
+    then draws the chart without its axis labels (LibreOffice shows them either way)."""
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+
+
 def _dashboard_charts(ws) -> None:
     """Native charts beside the Dashboard table, on the fixed row blocks of the contract."""
     from openpyxl.chart import BarChart, Reference
@@ -93,6 +100,7 @@ def _dashboard_charts(ws) -> None:
         chart.y_axis.title = "Stock value"
         chart.y_axis.numFmt = "#,##0"
         chart.height, chart.width = 7.5, 16
+        _show_axes(chart)
         return chart
 
     ws.add_chart(bar("Stock value by flag", "flags"), "E2")
@@ -122,7 +130,10 @@ def _backtest_chart(ws) -> None:
             chart.add_data(Reference(ws, min_col=col(field), min_row=2, max_row=2), titles_from_data=False)
             chart.series[-1].tx = SeriesLabel(v=name)
         chart.y_axis.numFmt = fmt
+        if fmt.endswith("%"):  # a rate from 0 to 100%: a cut axis would turn 97.0% vs 97.4% into a chasm
+            chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
         chart.height, chart.width = 7, 11
+        _show_axes(chart)
         ws.add_chart(chart, anchor)
 
 

@@ -61,3 +61,20 @@ def test_drop_downs_on_choice_columns():
 def test_template_opens_in_libreoffice(tmp_path, soffice):
     pdf = lo_convert(TEMPLATE, "pdf", tmp_path)
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 1000
+
+
+def test_every_chart_shows_its_axes_and_rates_start_at_zero():
+    """openpyxl 3.1 leaves out <c:delete val="0"/>, and Excel then hides the axes."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(TEMPLATE) as zf:
+        charts = {n: zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/charts/chart")}
+    assert len(charts) == 5  # three on Dashboard, two on Backtest
+    for name, xml in charts.items():
+        axes = re.findall(r"<(?:c:)?(catAx|valAx)>(.*?)</(?:c:)?\1>", xml)
+        assert len(axes) == 2, name
+        for _, body in axes:
+            assert re.search(r'<(?:c:)?delete val="0"/>', body), name
+    rate = [xml for xml in charts.values() if "Fill rate" in xml]
+    assert len(rate) == 1 and re.search(r'<(?:c:)?max val="1"/><(?:c:)?min val="0"/>', rate[0])
