@@ -229,14 +229,8 @@ def ses(matrix: Any, mask: Any, alpha: float = 0.1) -> tuple[np.ndarray, np.ndar
     """
     x, m = _inputs(matrix, mask)
     alpha = _check_alpha("alpha", alpha)
-    level, fitted_t = _ses_t(_Transposed(x, m), alpha)
-    return level, np.ascontiguousarray(fitted_t.T)
-
-
-def _ses_t(tr: _Transposed, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`ses` on transposed inputs; the fitted values come back days × SKUs."""
-    fit = _recursions(tr, (SES,), alpha=alpha)[SES]
-    return fit.forecast, fit.fitted_t
+    fit = _recursions(_Transposed(x, m), (SES,), alpha=alpha)[SES]
+    return fit.forecast, np.ascontiguousarray(fit.fitted_t.T)
 
 
 # ---------------------------------------------------------------------------------
@@ -275,14 +269,8 @@ def croston_sba(matrix: Any, mask: Any) -> tuple[np.ndarray, np.ndarray]:
     1.805
     """
     x, m = _inputs(matrix, mask)
-    fc, fitted_t = _croston_t(_Transposed(x, m))
-    return fc, np.ascontiguousarray(fitted_t.T)
-
-
-def _croston_t(tr: _Transposed) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`croston_sba` on transposed inputs; the fitted values come back days × SKUs."""
-    fit = _recursions(tr, (CROSTON,))[CROSTON]
-    return fit.forecast, fit.fitted_t
+    fit = _recursions(_Transposed(x, m), (CROSTON,))[CROSTON]
+    return fit.forecast, np.ascontiguousarray(fit.fitted_t.T)
 
 
 def tsb(matrix: Any, mask: Any, alpha_d: float = 0.1, alpha_p: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
@@ -325,14 +313,8 @@ def tsb(matrix: Any, mask: Any, alpha_d: float = 0.1, alpha_p: float = 0.1) -> t
     x, m = _inputs(matrix, mask)
     ad = _check_alpha("alpha_d", alpha_d)
     ap = _check_alpha("alpha_p", alpha_p)
-    fc, fitted_t = _tsb_t(_Transposed(x, m), ad, ap)
-    return fc, np.ascontiguousarray(fitted_t.T)
-
-
-def _tsb_t(tr: _Transposed, ad: float, ap: float) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`tsb` on transposed inputs; the fitted values come back days × SKUs."""
-    fit = _recursions(tr, (TSB,), alpha_d=ad, alpha_p=ap)[TSB]
-    return fit.forecast, fit.fitted_t
+    fit = _recursions(_Transposed(x, m), (TSB,), alpha_d=ad, alpha_p=ap)[TSB]
+    return fit.forecast, np.ascontiguousarray(fit.fitted_t.T)
 
 
 # ---------------------------------------------------------------------------------
