@@ -274,6 +274,65 @@ def test_auto_on_short_histories(n_days):
     assert np.isfinite(r.daily).all() and np.isfinite(r.sigma).all()
 
 
+def one_step_forecasts(y: list[float], method: str) -> list[float]:
+    """ŷ_t for each day t of one series (None on the first day), by plain loops from the
+    formulas in README: an independent reference for Auto's scores."""
+    out: list[float | None] = [None]
+    level = size = interval = prob = None
+    since = 0
+    for t, x in enumerate(y):
+        if method == "Exponential Smoothing":
+            level = x if level is None else 0.1 * x + 0.9 * level
+            forecast_ = level
+        elif method == "Moving Average":
+            forecast_ = sum(y[:t + 1]) / (t + 1)
+        else:
+            since += 1
+            prob = (1.0 if x > 0 else 0.0) if prob is None else 0.1 * (x > 0) + 0.9 * prob
+            if x > 0:
+                size = x if size is None else 0.1 * x + 0.9 * size
+                interval = since if interval is None else 0.1 * since + 0.9 * interval
+                since = 0
+            if method == "Croston":
+                forecast_ = 0.0 if size is None else 0.95 * size / interval
+            else:
+                forecast_ = 0.0 if size is None else prob * size
+        out.append(forecast_)
+    return out[:-1]
+
+
+def rmsse(y: list[float], method: str, h: int = 14, holdout: int = 56) -> float:
+    n = len(y)
+    hold_from = n - min(holdout, n - 28)
+    total = [sum(y[t:t + h]) for t in range(n - h + 1)]
+    fitted = one_step_forecasts(y, method)
+    errors = [(total[t] - h * fitted[t]) ** 2 for t in range(hold_from, n - h + 1) if fitted[t] is not None]
+    naive = [(total[t] - total[t - h]) ** 2 for t in range(h, min(hold_from, n - h + 1))]
+    scale = sum(naive) / len(naive)
+    return (sum(errors) / len(errors) / scale) ** 0.5
+
+
+@pytest.mark.parametrize("late_start", [0, 37])
+def test_auto_scores_match_a_plain_calculation(late_start):
+    rng = np.random.default_rng(17 + late_start)
+    n_days = 200
+    x = np.vstack([rng.poisson(5, n_days), rng.poisson(3, n_days) * (rng.random(n_days) < 0.25)]).astype(float)
+    mask = np.ones_like(x, bool)
+    mask[:, :late_start] = False
+    x[~mask] = 0.0
+    choice = auto(x, mask)
+    assert fc.CANDIDATES == ("Moving Average", "Exponential Smoothing", "Croston", "TSB", "Seasonal")
+    for row, allowed in ((0, ("Moving Average", "Exponential Smoothing")), (1, ("Moving Average", "Croston", "TSB"))):
+        y = x[row, late_start:].tolist()
+        for j, name in enumerate(fc.CANDIDATES):
+            if name in allowed:
+                assert choice.scores[row, j] == pytest.approx(rmsse(y, name), rel=1e-9), (row, name)
+            else:
+                assert np.isnan(choice.scores[row, j]), (row, name)
+        best = min(allowed, key=lambda name: rmsse(y, name))
+        assert choice.method[row] == best
+
+
 def test_doctests():
     result = doctest.testmod(fc, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted >= 8
