@@ -319,3 +319,40 @@ def test_auto_forecast_picks_a_method_per_sku_and_a_stock_row_overrides_it(shop)
     # Reorder Point = forecast over L + R + Safety Stock, whatever the method.
     ok = reorder[reorder["Status"].isin(["OK", "REORDER"])]
     assert (ok["Reorder Point"] >= ok["Safety Stock"] - 1e-9).all()
+
+
+def test_auto_numbers_match_an_independent_calculation(shop):
+    """Under Auto (the default) each smoothing-method SKU's Daily Demand, Demand Std,
+    Safety Stock and Reorder Point follow README's formulas, recomputed here with plain
+    loops from the saved Sales sheet."""
+    from test_planning_forecast import one_step_forecasts
+
+    assert run("recalc", shop).exit_code == 0
+    reorder = sheet_rows(shop, "Reorder").set_index("SKU")
+    stock = sheet_rows(shop, "Stock").set_index("SKU")
+    sales = sheet_rows(shop, "Sales")
+    suppliers = sheet_rows(shop, "Suppliers").set_index("Supplier")
+    as_of = pd.Timestamp(2026, 11, 20)
+    smoothing = reorder[reorder["Forecast Method"].isin(["Exponential Smoothing", "Croston", "TSB"])
+                        & reorder["Status"].isin(["OK", "REORDER"])]
+    assert len(smoothing) >= 5
+    for sku, row in smoothing.iterrows():
+        mine = sales[sales["SKU"] == sku]
+        dates = pd.to_datetime(mine["Date"])
+        per_day = mine.assign(d=dates).groupby("d")["Quantity"].sum().clip(lower=0)
+        days = pd.date_range(max(as_of - pd.Timedelta(days=364), dates.min()), as_of)
+        y = per_day.reindex(days, fill_value=0.0).tolist()
+        fitted = one_step_forecasts(y + [0.0], row["Forecast Method"])
+        d = fitted[-1]  # the forecast for the day after As Of Date
+        errors = [(x - f) ** 2 for x, f in zip(y, fitted[:-1]) if f is not None]
+        sigma = math.sqrt(sum(errors) / len(errors))
+        item, supplier = stock.loc[sku], suppliers.loc[stock.loc[sku, "Supplier"]]
+        lead = item["Lead Time Days"] if pd.notna(item["Lead Time Days"]) else supplier["Lead Time Days"]
+        lead_sd = item["Lead Time Std Days"] if pd.notna(item["Lead Time Std Days"]) else supplier["Lead Time Std Days"]
+        z = NormalDist().inv_cdf(row["Service Level"])
+        ss = z * math.sqrt((lead + 7) * sigma ** 2 + d ** 2 * lead_sd ** 2)
+        assert row["Daily Demand"] == pytest.approx(d, rel=1e-9), sku
+        assert row["Demand Std"] == pytest.approx(sigma, rel=1e-9), sku
+        assert row["Safety Stock"] == pytest.approx(ss, rel=1e-9), sku
+        assert row["Reorder Point"] == pytest.approx(d * (lead + 7) + ss, rel=1e-9), sku
+        assert row["Order Up To"] == pytest.approx(d * (lead + 7) + ss + 7 * d, rel=1e-9), sku
