@@ -21,8 +21,6 @@ from .errors import Issue
 from .io.parse import Grid, ShopInputs, parse_inputs, parse_sheet
 from .planning import keep_owner_edits, plan_reorder, summarise
 from .planning.backtest import backtest as replay
-from .orders.documents import write_order_pdf, write_order_xlsx
-from .orders.email import build_draft, send_orders, write_eml
 from .orders.po import draft_orders as po_drafts
 from .orders.po import measured_lead_times, open_order_quantities, record_orders
 from .orders.safety import order_paths
@@ -232,6 +230,11 @@ def draft_orders(book: Book, progress: Callable[[str], None] | None = None, *, s
     Min Order Value are skipped unless ``force``. Files of an order already SENT are left
     as the supplier received them. Writes Orders, Order Lines, Reorder and Data Issues.
     """
+    # Imported here, not at the top: fpdf2 and openpyxl take a quarter of a second to
+    # import, which every Recalculate would otherwise pay for documents it never writes.
+    from .orders.documents import write_order_pdf, write_order_xlsx
+    from .orders.email import build_draft, send_orders, write_eml
+
     say = progress or book.status
     p = plan(book, say, (K.REORDER, K.ORDERS, K.ORDER_LINES, K.DATA_ISSUES))
     settings = p.inputs.settings
