@@ -33,6 +33,30 @@ def edit(path: Path, sheet: str, cells: dict, as_text: bool = False) -> None:
     wb.save(path)
 
 
+def daily_series(sales: pd.DataFrame, sku: str, as_of: pd.Timestamp) -> list[float]:
+    """Units sold per day over the last 365 days (from the first sale if later), from
+    the saved Sales sheet; days without a sale are 0 and returns never take a day below 0."""
+    mine = sales[sales["SKU"] == sku]
+    dates = pd.to_datetime(mine["Date"])
+    window_start = max(as_of - pd.Timedelta(days=364), dates.min()) if len(mine) else as_of
+    per_day = mine.assign(d=dates).groupby("d")["Quantity"].sum().clip(lower=0)
+    return per_day.reindex(pd.date_range(window_start, as_of), fill_value=0.0).tolist()
+
+
+def assert_levels(row: pd.Series, item: pd.Series, suppliers: pd.DataFrame, d: float, sigma: float) -> None:
+    """README's Safety Stock, Reorder Point and Order Up To (R = 7) for this Reorder row."""
+    supplier = suppliers.loc[item["Supplier"]]
+    lead = item["Lead Time Days"] if pd.notna(item["Lead Time Days"]) else supplier["Lead Time Days"]
+    lead_sd = item["Lead Time Std Days"] if pd.notna(item["Lead Time Std Days"]) else supplier["Lead Time Std Days"]
+    z = NormalDist().inv_cdf(row["Service Level"])
+    ss = z * math.sqrt((lead + 7) * sigma ** 2 + d ** 2 * lead_sd ** 2)
+    assert row["Daily Demand"] == pytest.approx(d, rel=1e-9), row.name
+    assert row["Demand Std"] == pytest.approx(sigma, rel=1e-9), row.name
+    assert row["Safety Stock"] == pytest.approx(ss, rel=1e-9), row.name
+    assert row["Reorder Point"] == pytest.approx(d * (lead + 7) + ss, rel=1e-9), row.name
+    assert row["Order Up To"] == pytest.approx(d * (lead + 7) + ss + 7 * d, rel=1e-9), row.name
+
+
 def test_recalc_plans_every_sku_and_matches_an_independent_calculation(shop):
     # The foundation's formulas, under the Moving Average (Auto is the default).
     set_setting(shop, "Forecast Method", "Moving Average")
@@ -49,23 +73,9 @@ def test_recalc_plans_every_sku_and_matches_an_independent_calculation(shop):
     # Independent arithmetic for a few active SKUs, straight from the saved Sales sheet.
     checked = 0
     for _, item in stock[stock["Status"].isna() & stock["Case Pack"].notna()].head(8).iterrows():
-        mine = sales[sales["SKU"] == item["SKU"]]
-        dates = pd.to_datetime(mine["Date"])
-        window_start = max(as_of - pd.Timedelta(days=364), dates.min()) if len(mine) else as_of
-        per_day = mine.assign(d=dates).groupby("d")["Quantity"].sum().clip(lower=0)
-        days = pd.date_range(window_start, as_of)
-        series = per_day.reindex(days, fill_value=0.0)
+        series = pd.Series(daily_series(sales, item["SKU"], as_of))
         d, sd = series.mean(), series.std(ddof=1)
-        lead = item["Lead Time Days"] if pd.notna(item["Lead Time Days"]) else suppliers.loc[item["Supplier"], "Lead Time Days"]
-        lead_sd = item["Lead Time Std Days"] if pd.notna(item["Lead Time Std Days"]) else suppliers.loc[item["Supplier"], "Lead Time Std Days"]
-        row = reorder.set_index("SKU").loc[item["SKU"]]
-        z = NormalDist().inv_cdf(row["Service Level"])
-        ss = z * math.sqrt((lead + 7) * sd ** 2 + d ** 2 * lead_sd ** 2)
-        assert row["Daily Demand"] == pytest.approx(d, rel=1e-9)
-        assert row["Demand Std"] == pytest.approx(sd, rel=1e-9)
-        assert row["Safety Stock"] == pytest.approx(ss, rel=1e-9)
-        assert row["Reorder Point"] == pytest.approx(d * (lead + 7) + ss, rel=1e-9)
-        assert row["Order Up To"] == pytest.approx(d * (lead + 7) + ss + 7 * d, rel=1e-9)
+        assert_levels(reorder.set_index("SKU").loc[item["SKU"]], item, suppliers, d, sd)
         checked += 1
     assert checked == 8
     assert backup_path(shop).exists()
@@ -337,22 +347,8 @@ def test_auto_numbers_match_an_independent_calculation(shop):
                         & reorder["Status"].isin(["OK", "REORDER"])]
     assert len(smoothing) >= 5
     for sku, row in smoothing.iterrows():
-        mine = sales[sales["SKU"] == sku]
-        dates = pd.to_datetime(mine["Date"])
-        per_day = mine.assign(d=dates).groupby("d")["Quantity"].sum().clip(lower=0)
-        days = pd.date_range(max(as_of - pd.Timedelta(days=364), dates.min()), as_of)
-        y = per_day.reindex(days, fill_value=0.0).tolist()
+        y = daily_series(sales, sku, as_of)
         fitted = one_step_forecasts(y + [0.0], row["Forecast Method"])
         d = fitted[-1]  # the forecast for the day after As Of Date
         errors = [(x - f) ** 2 for x, f in zip(y, fitted[:-1]) if f is not None]
-        sigma = math.sqrt(sum(errors) / len(errors))
-        item, supplier = stock.loc[sku], suppliers.loc[stock.loc[sku, "Supplier"]]
-        lead = item["Lead Time Days"] if pd.notna(item["Lead Time Days"]) else supplier["Lead Time Days"]
-        lead_sd = item["Lead Time Std Days"] if pd.notna(item["Lead Time Std Days"]) else supplier["Lead Time Std Days"]
-        z = NormalDist().inv_cdf(row["Service Level"])
-        ss = z * math.sqrt((lead + 7) * sigma ** 2 + d ** 2 * lead_sd ** 2)
-        assert row["Daily Demand"] == pytest.approx(d, rel=1e-9), sku
-        assert row["Demand Std"] == pytest.approx(sigma, rel=1e-9), sku
-        assert row["Safety Stock"] == pytest.approx(ss, rel=1e-9), sku
-        assert row["Reorder Point"] == pytest.approx(d * (lead + 7) + ss, rel=1e-9), sku
-        assert row["Order Up To"] == pytest.approx(d * (lead + 7) + ss + 7 * d, rel=1e-9), sku
+        assert_levels(row, stock.loc[sku], suppliers, d, math.sqrt(sum(errors) / len(errors)))
