@@ -34,6 +34,8 @@ STOCK_STATUSES = ("Active", "Discontinued", "Do Not Reorder")
 REORDER_STATUSES = ("REORDER", "OK", "NO DEMAND", "DO NOT REORDER", "CHECK DATA")
 STOCK_FLAGS = ("OBSOLETE", "SLOW")
 FORECAST_METHODS = ("Moving Average", "Exponential Smoothing", "Croston", "TSB", "Seasonal", "Auto")
+SAFETY_STOCK_METHODS = ("Empirical", "Normal")
+SERVICE_MEASURES = ("Cycle", "Fill Rate")
 
 
 @dataclass(frozen=True)

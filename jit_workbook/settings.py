@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .contract import FORECAST_METHODS
+from .contract import FORECAST_METHODS, SAFETY_STOCK_METHODS, SERVICE_MEASURES
 from .orders.po import OrderSettingsFields
 
 
@@ -39,6 +39,14 @@ class PlanningSettings(BaseModel):
                                    description="Service level for B items (next 15% of sales value).")
     service_level_c: float = Field(0.90, alias="Service Level C", gt=0.5, lt=1,
                                    description="Service level for C items (the rest).")
+    service_measure: Literal[SERVICE_MEASURES] = Field(  # type: ignore[valid-type]
+        "Cycle", alias="Service Measure",
+        description="What a service level means: Cycle (the chance of not running out before a delivery "
+                    "arrives) or Fill Rate (the share of units sold straight from the shelf).")
+    safety_stock_method: Literal[SAFETY_STOCK_METHODS] = Field(  # type: ignore[valid-type]
+        "Empirical", alias="Safety Stock Method",
+        description="Empirical (from how far each item's own forecasts were out over its lead time plus "
+                    "review period) or Normal (the textbook formula).")
     review_period_days: float = Field(
         7, alias="Review Period Days", ge=0, le=365,
         description="Days between stock checks (R). 0 means you check continuously.")

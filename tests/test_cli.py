@@ -44,7 +44,7 @@ def daily_series(sales: pd.DataFrame, sku: str, as_of: pd.Timestamp) -> list[flo
 
 
 def assert_levels(row: pd.Series, item: pd.Series, suppliers: pd.DataFrame, d: float, sigma: float) -> None:
-    """README's Safety Stock, Reorder Point and Order Up To (R = 7) for this Reorder row."""
+    """README's Normal Safety Stock, Reorder Point and Order Up To (R = 7) for this Reorder row."""
     supplier = suppliers.loc[item["Supplier"]]
     lead = item["Lead Time Days"] if pd.notna(item["Lead Time Days"]) else supplier["Lead Time Days"]
     lead_sd = item["Lead Time Std Days"] if pd.notna(item["Lead Time Std Days"]) else supplier["Lead Time Std Days"]
@@ -54,12 +54,13 @@ def assert_levels(row: pd.Series, item: pd.Series, suppliers: pd.DataFrame, d: f
     assert row["Demand Std"] == pytest.approx(sigma, rel=1e-9), row.name
     assert row["Safety Stock"] == pytest.approx(ss, rel=1e-9), row.name
     assert row["Reorder Point"] == pytest.approx(d * (lead + 7) + ss, rel=1e-9), row.name
-    assert row["Order Up To"] == pytest.approx(d * (lead + 7) + ss + 7 * d, rel=1e-9), row.name
+    assert row["Order Up To"] == pytest.approx(row["Reorder Point"], rel=1e-12), row.name
 
 
 def test_recalc_plans_every_sku_and_matches_an_independent_calculation(shop):
     # The foundation's formulas, under the Moving Average (Auto is the default).
     set_setting(shop, "Forecast Method", "Moving Average")
+    set_setting(shop, "Safety Stock Method", "Normal")
     result = run("recalc", shop)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("40 SKUs: ")
@@ -332,11 +333,12 @@ def test_auto_forecast_picks_a_method_per_sku_and_a_stock_row_overrides_it(shop)
 
 
 def test_auto_numbers_match_an_independent_calculation(shop):
-    """Under Auto (the default) each smoothing-method SKU's Daily Demand, Demand Std,
+    """Under Auto (the default) and the Normal safety stock, each smoothing-method SKU's Daily Demand, Demand Std,
     Safety Stock and Reorder Point follow README's formulas, recomputed here with plain
     loops from the saved Sales sheet."""
     from test_planning_forecast import one_step_forecasts
 
+    set_setting(shop, "Safety Stock Method", "Normal")
     assert run("recalc", shop).exit_code == 0
     reorder = sheet_rows(shop, "Reorder").set_index("SKU")
     stock = sheet_rows(shop, "Stock").set_index("SKU")

@@ -13,7 +13,6 @@ import pytest
 from jit_workbook.planning import policy
 from jit_workbook.planning.policy import (
     order_qty_parts,
-    order_up_to,
     reorder_point,
     round_order_qty,
     safety_stock,
@@ -89,12 +88,11 @@ def test_safety_stock_special_cases():
     assert math.isnan(safety_stock(2.0, 1.0, 3.0, NAN))
 
 
-def test_reorder_point_and_order_up_to_by_hand():
+def test_reorder_point_by_hand():
     ss = 2 * math.sqrt(37)
-    # s = d·(L+R) + SS = 3·7 + 12.1655 = 33.1655;  S = s + d·R = 33.1655 + 9 = 42.1655
+    # s = d·(L+R) + SS = 3·7 + 12.1655 = 33.1655
     s = reorder_point(3.0, 4.0, 3.0, ss)
     assert s == pytest.approx(21 + ss)
-    assert order_up_to(s, 3.0, 3.0) == pytest.approx(30 + ss)
 
 
 def test_policy_functions_vectorise_and_keep_series_index():

@@ -74,6 +74,7 @@ def settings(**kw) -> Settings:
     """Settings for the foundation's formulas: Moving Average unless a test says otherwise
     (Auto, the default, is tested in test_planning_forecast and test_cli)."""
     kw.setdefault("forecast_method", "Moving Average")
+    kw.setdefault("safety_stock_method", "Normal")
     return Settings(as_of_date=AS_OF, **kw)
 
 
@@ -106,17 +107,17 @@ def test_reorder_row_by_hand():
     ss = Z95 * math.sqrt(12 * 40 / 9 + 4 * 1)
     assert row["lead_time_days"] == 5.0
     assert row["safety_stock"] == pytest.approx(ss)
-    # s = 2·12 + SS = 36.4548;  S = s + 2·7 = 50.4548
+    # s = 2·12 + SS = 36.4548;  S = s (order up to the reorder point)
     assert row["reorder_point"] == pytest.approx(24 + ss)
-    assert row["order_up_to"] == pytest.approx(38 + ss)
-    # IP = 20 + 5 = 25 ≤ 36.45: need 50.45 - 25 = 25.45 -> 2.12 cases -> 3 cases = 36
+    assert row["order_up_to"] == pytest.approx(24 + ss)
+    # IP = 20 + 5 = 25 ≤ 36.45: need 36.45 - 25 = 11.45 -> 0.95 cases -> 1 case = 12
     assert row["inventory_position"] == 25.0
-    assert (row["suggested_qty"], row["order_qty"]) == (36, 36)
-    assert row["order_value"] == pytest.approx(36 * 3.0)
+    assert (row["suggested_qty"], row["order_qty"]) == (12, 12)
+    assert row["order_value"] == pytest.approx(12 * 3.0)
     assert row["days_of_cover"] == pytest.approx(20 / 2)
     assert row["status"] == "REORDER"
     assert row["reason"] == ("20 on hand + 5 on order is at or below the reorder point of 36.5; "
-                             "ordering 36 (3 cases of 12).")
+                             "ordering 12 (1 case of 12). Safety stock by the normal formula.")
     assert row["abc"] == "A"
     assert row["forecast_method"] == "Moving Average"
     assert row["last_sale"] == pd.Timestamp("2026-11-27")
@@ -284,15 +285,15 @@ def test_check_data_joins_reader_text_and_missing_lead_time():
     "extra, on_hand, exp_qty, exp_detail",
     [
         # d = 2/day, σd = 0, σL = 2 (Acme), L = 10, R = 7: SS = z·2·2 = 6.58; s = 34 + 6.58 = 40.58;
-        # S = s + 14 = 54.58
-        (dict(), 12, 43, ""),  # need 54.58 - 12 = 42.58 -> 43
-        (dict(case_pack=12), 12, 48, " (4 cases of 12)"),  # 3.55 cases -> 4
+        # S = s
+        (dict(), 12, 29, ""),  # need 40.58 - 12 = 28.58 -> 29
+        (dict(case_pack=12), 12, 36, " (3 cases of 12)"),  # 2.38 cases -> 3
         (dict(case_pack=50), 12, 50, " (1 case of 50)"),
         (dict(moq=100), 12, 100, " (raised to the minimum order of 100)"),
         (dict(moq=100, case_pack=24), 12, 120, " (raised to the minimum order of 100, in 5 cases of 24)"),
-        (dict(moq=10), 12, 43, ""),  # MOQ below the need: no effect
-        (dict(case_pack=2.5), 12.5, 43, " (17 cases of 2.5)"),  # 42.08 / 2.5 = 16.83 -> 17 × 2.5 = 42.5 -> 43
-        (dict(case_pack=1), 12, 43, ""),  # a case of 1 is a single unit: not worth saying
+        (dict(moq=10), 12, 29, ""),  # MOQ below the need: no effect
+        (dict(case_pack=2.5), 12.5, 30, " (12 cases of 2.5)"),  # 28.08 / 2.5 = 11.23 -> 12 × 2.5 = 30
+        (dict(case_pack=1), 12, 29, ""),  # a case of 1 is a single unit: not worth saying
         (dict(moq=100, case_pack=1), 12, 100, " (raised to the minimum order of 100)"),
     ],
 )
@@ -304,7 +305,7 @@ def test_reorder_quantities_and_reasons(extra, on_hand, exp_qty, exp_detail):
     assert out.loc[0, "suggested_qty"] == exp_qty
     oh = "12" if on_hand == 12 else "12.5"
     assert out.loc[0, "reason"] == (f"{oh} on hand + 0 on order is at or below the reorder point of 40.6; "
-                                    f"ordering {exp_qty}{exp_detail}.")
+                                    f"ordering {exp_qty}{exp_detail}. Safety stock by the normal formula.")
 
 
 def test_blank_on_order_counts_as_zero():
@@ -314,16 +315,17 @@ def test_blank_on_order_counts_as_zero():
 
 
 def test_ok_reason_and_position_at_reorder_point():
-    # d = 1, σd = 0, σL = 0, L = 3, R = 2: s = 5, S = 7
+    # d = 1, σd = 0, σL = 0, L = 3, R = 2: s = S = 5
     suppliers = make_suppliers(("Acme", 3.0, 0.0))
     sales = make_sales(("2025-01-01", "A", 1), *daily("A", [1] * 10))
     out, _ = plan(make_stock(dict(sku="A", on_hand=6)), sales, suppliers, history_days=10, review_period_days=2)
     assert out.loc[0, "status"] == "OK"
-    assert out.loc[0, "reason"] == "6 on hand + 0 on order is above the reorder point of 5.0; no order needed."
-    # exactly at the reorder point (≤): order S - IP = 7 - 5 = 2
-    out, _ = plan(make_stock(dict(sku="A", on_hand=4, on_order=1)), sales, suppliers, history_days=10,
+    assert out.loc[0, "reason"] == ("6 on hand + 0 on order is above the reorder point of 5.0; no order needed. "
+                                    "Safety stock by the normal formula.")
+    # below the reorder point: order S - IP = 5 - 4 = 1
+    out, _ = plan(make_stock(dict(sku="A", on_hand=3, on_order=1)), sales, suppliers, history_days=10,
                   review_period_days=2)
-    assert (out.loc[0, "status"], out.loc[0, "suggested_qty"]) == ("REORDER", 2)
+    assert (out.loc[0, "status"], out.loc[0, "suggested_qty"]) == ("REORDER", 1)
 
 
 def test_continuous_review_at_the_reorder_point_orders_nothing():
@@ -333,7 +335,7 @@ def test_continuous_review_at_the_reorder_point_orders_nothing():
     out, _ = plan(make_stock(dict(sku="A", on_hand=3)), sales, suppliers, history_days=10, review_period_days=0)
     assert (out.loc[0, "status"], out.loc[0, "suggested_qty"]) == ("OK", 0)
     assert out.loc[0, "reason"] == ("3 on hand + 0 on order is at the order-up-to level of 3.0; "
-                                    "no order needed.")
+                                    "no order needed. Safety stock by the normal formula.")
 
 
 def test_no_demand_reasons():
@@ -361,7 +363,7 @@ def test_flags_are_appended_to_the_reason():
     assert out.loc[2, "days_of_cover"] == pytest.approx(432.0)
     assert out.loc[2, "reorder_point"] == pytest.approx(17 + NormalDist().inv_cdf(0.98) * 2)
     assert out.loc[2, "reason"] == ("432 on hand + 0 on order is above the reorder point of 21.1; no order needed. "
-                                    "14.2 months of cover: slow mover.")
+                                    "14.2 months of cover: slow mover. Safety stock by the normal formula.")
 
 
 def test_new_shop_gets_no_obsolete_flags():
@@ -387,8 +389,8 @@ def test_fractional_quantities_and_on_hand_text():
     # d = 1.5, σd = 0, σL = 2: SS = z·1.5·2 (z for a lone A item, 98%)
     z = NormalDist().inv_cdf(0.98)
     assert out.loc[0, "safety_stock"] == pytest.approx(z * 3.0)
-    # s = 1.5·11 + SS = 22.66; S = s + 10.5 = 33.16; need 33.16 - 7.5 = 25.66 -> 26
-    assert out.loc[0, "suggested_qty"] == math.ceil(1.5 * 18 + z * 3.0 - 7.5)
+    # s = S = 1.5·11 + SS = 22.66; need 22.66 - 7.5 = 15.16 -> 16
+    assert out.loc[0, "suggested_qty"] == math.ceil(1.5 * 11 + z * 3.0 - 7.5)
     assert out.loc[0, "reason"].startswith("7.5 on hand + 0 on order is at or below the reorder point of 22.7;")
 
 
@@ -396,9 +398,9 @@ def test_large_numbers_use_thousands_separators():
     sales = make_sales(("2025-01-01", "A", 1), *daily("A", [1000] * 10))
     out, _ = plan(make_stock(dict(sku="A", on_hand=1500)), sales, make_suppliers(("Acme", 3.0, 0.0)),
                   history_days=10)
-    # d = 1000, σ = 0: s = 1000·10 = 10,000; S = 17,000; need 17,000 - 1,500 = 15,500
+    # d = 1000, σ = 0: s = S = 1000·10 = 10,000; need 10,000 - 1,500 = 8,500
     assert out.loc[0, "reason"] == ("1,500 on hand + 0 on order is at or below the reorder point of 10,000.0; "
-                                    "ordering 15,500.")
+                                    "ordering 8,500. Safety stock by the normal formula.")
 
 
 # ---------------------------------------------------------------------------------
@@ -471,7 +473,7 @@ def reference_plan(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataF
         d, L = v["d"], v["lead"]
         ss = z * math.sqrt((L + R) * v["sd"] ** 2 + d ** 2 * v["lead_std"] ** 2)
         rop = d * (L + R) + ss
-        up_to = rop + d * R
+        up_to = rop  # order up to the reorder point
         on_order = 0.0 if math.isnan(r.on_order) else r.on_order
         ip = r.on_hand + on_order
         qty, need, raised, cases = 0, NAN, False, 0
@@ -548,8 +550,10 @@ def reference_reason(v: dict, s: Settings, as_of: dt.date) -> tuple[str, list[tu
                 parts.append(f"{'in ' if v['raised'] else ''}{n:,} case{'s' if n != 1 else ''} of {_q(r.case_pack)}")
             detail = f" ({', '.join(parts)})" if parts else ""
             text = f"{head}at or below the reorder point of {v['rop']:,.1f}; ordering {v['suggested']:,}{detail}."
-        else:
+        elif v["ip"] > v["rop"]:
             text = f"{head}above the reorder point of {v['rop']:,.1f}; no order needed."
+        else:
+            text = f"{head}at the order-up-to level of {v['up_to']:,.1f}; no order needed."
     if v["flag"] == "OBSOLETE":
         if v["last"] is None:
             text += " No sale on record: obsolete stock."
@@ -557,6 +561,8 @@ def reference_reason(v: dict, s: Settings, as_of: dt.date) -> tuple[str, list[tu
             text += f" No sale since {v['last']:%Y-%m-%d} ({(as_of - v['last']).days} days): obsolete stock."
     elif v["flag"] == "SLOW":
         text += f" {v['cover'] / 30.4:,.1f} months of cover: slow mover."
+    if status in ("REORDER", "OK"):
+        text += " Safety stock by the normal formula."
     return text, issues if status != "DO NOT REORDER" else []
 
 
@@ -703,7 +709,8 @@ def test_keep_owner_edits_on_a_real_plan():
     out = keep_owner_edits(new, previous(("A", suggested - 4, suggested + 6)))
     assert out.loc[0, "order_qty"] == suggested + 6
     assert out.loc[0, "order_value"] == pytest.approx((suggested + 6) * 1.5)
-    assert out.loc[0, "reason"].endswith(f"; ordering {suggested}. Order Qty {suggested + 6} is yours "
+    assert out.loc[0, "reason"].endswith(f"; ordering {suggested}. Safety stock by the normal formula. "
+                                         f"Order Qty {suggested + 6} is yours "
                                          f"(suggested {suggested}).")
     assert list(out.columns) == list(new.columns)
     assert pd.api.types.is_string_dtype(out["reason"])

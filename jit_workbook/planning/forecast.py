@@ -806,12 +806,18 @@ class ForecastResult:
     """Per SKU: ``daily`` next-day forecast (Reorder's Daily Demand, units/day);
     ``over_horizon`` Σ of forecasts over the next H = L + R days (units); ``sigma`` σ of
     one-step errors (units/day; for Moving Average the sample σ of daily demand);
-    ``method`` the method used (Auto resolved to its choice)."""
+    ``method`` the method used (Auto resolved to its choice). With ``keep_fitted``:
+    ``fitted_rate`` (SKUs × days) the daily rate the method forecast at the start of
+    each day from the days before it (NaN where it had none), and ``day_index`` (SKUs ×
+    days) each day's seasonal index (1 for flat methods), so the forecast made at the
+    start of day t for days t .. t + H − 1 is fitted_rate[t] × Σ day_index[t .. t+H−1]."""
 
     daily: np.ndarray
     over_horizon: np.ndarray
     sigma: np.ndarray
     method: np.ndarray
+    fitted_rate: np.ndarray | None = None
+    day_index: np.ndarray | None = None
 
 
 def _param(params: Any, name: str, default: float) -> float:
@@ -823,7 +829,8 @@ def _param(params: Any, name: str, default: float) -> float:
 
 
 def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | None = None,
-             category_codes: Any = None, params: Any = None, horizon_days: Any = 0.0) -> ForecastResult:
+             category_codes: Any = None, params: Any = None, horizon_days: Any = 0.0,
+             keep_fitted: bool = False) -> ForecastResult:
     """Forecast daily demand per SKU with each SKU's method.
 
     Moving Average: d = window mean, σ = sample standard deviation of the daily series
@@ -847,6 +854,9 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
         ``tsb_alpha_probability`` (α_p, 0.1).
     horizon_days : float or array-like, per SKU
         H = L + R, days of the protection interval (NaN counts as 0).
+    keep_fitted : bool, default False
+        Also return each day's fitted rate and seasonal index (for the empirical
+        safety stock, :mod:`.safety`).
 
     Returns
     -------
@@ -884,7 +894,7 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
     fits: dict[str, Any] = {}
     if AUTO in needed:
         tr = _Transposed(x, m)
-        fits = _fits(tr, alpha, alpha_d, alpha_p, keep_from=_first_scored_day(x.shape[1]))
+        fits = _fits(tr, alpha, alpha_d, alpha_p, keep_from=0 if keep_fitted else _first_scored_day(x.shape[1]))
         rows = methods == AUTO
         if rows.all():
             chosen = auto(x, m, days, category_codes, alpha, alpha_d, alpha_p, _fits_cache=fits).method
@@ -898,11 +908,15 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
     daily = np.zeros(n_skus)
     sigma = np.zeros(n_skus)
     over = np.zeros(n_skus)
+    fitted = np.full(x.shape, np.nan) if keep_fitted else None
+    day_index = None
     for name in needed:
         rows = methods == name
         if name == MOVING_AVERAGE:
             d, sd = moving_average(x[rows], m[rows])
             daily[rows], sigma[rows], over[rows] = d, sd, d * h[rows]
+            if keep_fitted:
+                fitted[rows] = moving_average_fitted(x[rows], m[rows])
             continue
         if name == SEASONAL:
             # Profiles pool over the whole shop; the levels are needed for these rows only.
@@ -911,11 +925,17 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
             daily[rows] = season.forecast
             over[rows] = season.over_horizon(h[rows])
             sigma[rows] = forecast_errors_std(x[rows], season.fitted, m[rows])
+            if keep_fitted:
+                fitted[rows] = season.fitted_level
+                day_index = np.ones(x.shape) if day_index is None else day_index
+                day_index[rows] = season.profile[:, season.season_keys(pd.DatetimeIndex(days))]
             continue
         if name in fits:
             daily[rows] = fits[name].forecast[rows]
             over[rows] = daily[rows] * h[rows]
             sigma[rows] = fits[name].sigma[rows]
+            if keep_fitted:
+                fitted[rows] = fits[name].fitted_t[:, rows].T
             continue
         if name == SES:
             f, fit = ses(x[rows], m[rows], alpha)
@@ -925,4 +945,7 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
             f, fit = tsb(x[rows], m[rows], alpha_d, alpha_p)
         daily[rows], over[rows] = f, f * h[rows]
         sigma[rows] = forecast_errors_std(x[rows], fit, m[rows])
-    return ForecastResult(daily=daily, over_horizon=over, sigma=sigma, method=methods)
+        if keep_fitted:
+            fitted[rows] = fit
+    return ForecastResult(daily=daily, over_horizon=over, sigma=sigma, method=methods,
+                          fitted_rate=fitted, day_index=day_index)

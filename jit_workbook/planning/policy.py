@@ -167,7 +167,8 @@ def reorder_point(d: Any, lead: Any, review: Any, safety: Any) -> Any:
         If d, lead or review is negative.
 
     Source: Silver, Pyke & Thomas (2017), ch. 6: the order-up-to level of the (R, S)
-    system, S = x̂_{R+L} + k·σ_{R+L}, used here as the level that triggers an order.
+    system, S = x̂_{R+L} + k·σ_{R+L}; an order at a review brings the inventory
+    position up to it, so it is also the level at or below which an order is placed.
 
     >>> round(reorder_point(d=2.0, lead=7, review=7, safety=11.3364), 4)
     39.3364
@@ -175,40 +176,6 @@ def reorder_point(d: Any, lead: Any, review: Any, safety: Any) -> Any:
     a = _arrays(d=d, lead=lead, review=review)
     rop = a["d"] * (a["lead"] + a["review"]) + np.asarray(safety, dtype=float)
     return _like(rop, d, lead, review, safety)
-
-
-def order_up_to(reorder_point: Any, d: Any, review: Any) -> Any:
-    """Order-up-to level: the reorder point plus one review period of demand.
-
-    S = s + d·R
-
-    Parameters
-    ----------
-    reorder_point : float or array-like
-        s, reorder point in units (see :func:`reorder_point`).
-    d : float or array-like
-        Mean daily demand, units/day.
-    review : float or array-like
-        R, review period in days.
-
-    Returns
-    -------
-    float or array
-        S in units: an order brings the inventory position up to S.
-
-    Raises
-    ------
-    ValueError
-        If d or review is negative.
-
-    Source: Silver, Pyke & Thomas (2017), ch. 6 (the (R, s, S) system; here S − s is
-    one review period of demand, d·R).
-
-    >>> round(order_up_to(reorder_point=39.3364, d=2.0, review=7), 4)
-    53.3364
-    """
-    a = _arrays(d=d, review=review)
-    return _like(np.asarray(reorder_point, dtype=float) + a["d"] * a["review"], reorder_point, d, review)
 
 
 def _ceil_whole(x: np.ndarray) -> np.ndarray:

@@ -23,7 +23,8 @@ from ..settings import Settings
 from .classify import DAYS_PER_MONTH, abc_class, days_of_cover, stock_flags
 from .demand import day_number, future_sales_issues, sales_summary_and_series
 from .forecast import forecast
-from .policy import order_qty_parts, order_up_to, reorder_point, safety_stock, z_for_service_level
+from .policy import order_qty_parts, reorder_point, safety_stock, z_for_service_level
+from .safety import POOL_MIN_WINDOWS, empirical_factor, fill_rate_safety_factor, window_errors
 
 DO_NOT_REORDER_STATUSES = ("Discontinued", "Do Not Reorder")  # Stock statuses never reordered
 EXTRA_FIELDS = ("unit_cost", "unit_price", "consignment", "category", "barcode", "stock_value", "sales_value")
@@ -167,8 +168,9 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
     2. ABC class from the window's sales value (:func:`.classify.abc_class`).
     3. L, σL from Stock, else the SKU's supplier (:func:`lead_times`); σL defaults to 0.
     4. p from Stock's Service Level, else the ABC class's setting; z = Φ⁻¹(p).
-    5. SS = z·√((L+R)·σd² + d²·σL²); s = d·(L+R) + SS; S = s + d·R, with R the review
-       period (:mod:`.policy`).
+    5. SS by the Safety Stock Method and Service Measure settings (:func:`_safety_stocks`;
+       Normal, Cycle: z·√((L+R)·σd² + d²·σL²)); s = forecast over L + R + SS; S = s (order
+       up to the reorder point), with R the review period (:mod:`.policy`, :mod:`.safety`).
     6. IP = on hand + on order (blank on order = 0). If IP ≤ s and d > 0, order S − IP,
        raised to the MOQ and rounded up to whole cases and units
        (:func:`.policy.round_order_qty`).
@@ -222,12 +224,13 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
     >>> reorder, issues = plan_reorder(stock, sales, suppliers,
     ...                                Settings(as_of_date=dt.date(2026, 11, 27)))
     >>> print(reorder.loc[0, "reason"])
-    12 on hand + 0 on order is at or below the reorder point of 35.3; ordering 48 (4 cases of 12).
+    12 on hand + 0 on order is at or below the reorder point of 35.3; ordering 24 (2 cases of 12). \
+Safety stock by the normal formula (too little history for its own errors).
 
     First sold on Nov 18, so the series is 10 days of 1, 3, 1, 3, ...: d = 2,
     σd² = 10/9. L = 7 (Stock), σL = 1 (Acme), R = 7, z = 1.644854:
-    SS = 1.644854·√(14·10/9 + 4·1) = 7.27; s = 2·14 + 7.27 = 35.27; S = s + 14 = 49.27;
-    need = 49.27 − 12 = 37.27 → 4 cases of 12 = 48.
+    SS = 1.644854·√(14·10/9 + 4·1) = 7.27 (10 days are too few for the Empirical method's
+    windows); s = S = 2·14 + 7.27 = 35.27; need = 35.27 − 12 = 23.27 → 2 cases of 12 = 24.
     """
     as_of = settings.plan_date()
     review = float(settings.review_period_days)
@@ -263,11 +266,14 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
     # 1b. The forecast: Daily Demand and σ become the method's; the reorder point covers
     # the forecast over the protection interval L + R (Moving Average: exactly d and σd).
     methods = _forecast_methods(st, settings)
-    over_lr = d * (np.nan_to_num(lead) + review)
-    if (methods != "Moving Average").any():
+    protect = np.nan_to_num(lead) + review  # the protection interval L + R, days
+    over_lr = d * protect
+    empirical = settings.safety_stock_method == "Empirical"
+    fr = None
+    if (methods != "Moving Average").any() or empirical:
         days = pd.date_range(end=pd.Timestamp(as_of).normalize(), periods=history, freq="D")
         fr = forecast(methods, matrix, mask, days, _text(st["category"]).to_numpy(), settings,
-                      horizon_days=np.nan_to_num(lead) + review)
+                      horizon_days=protect, keep_fitted=empirical)
         d, sd, over_lr, methods = fr.daily, fr.sigma, fr.over_horizon, np.asarray(fr.method, dtype=object)
 
     # 4. Service level: Stock's, else the class setting (z once per distinct level).
@@ -277,12 +283,11 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
     p = np.where(np.isnan(own_p) | bad_p, class_p, own_p)
     z = z_for_service_level(p)
 
-    # 5-6. Policy and order size.
-    ss = safety_stock(z, d, sd, lead, lead_std, review)
-    protect = np.nan_to_num(lead) + review
+    # 5-6. Policy and order size: order up to the reorder point (the (R, S) policy).
+    ss, windows = _safety_stocks(settings, matrix, mask, fr, p, z, d, sd, lead, lead_std, review, abc)
     d_protect = np.divide(over_lr, protect, out=np.asarray(d, dtype=float).copy(), where=protect > 0)
     rop = reorder_point(d_protect, lead, review, ss)  # = forecast over L + R + SS
-    up_to = order_up_to(rop, d, review)
+    up_to = rop.copy()
     position = on_hand + on_order
     trigger = (position <= rop) & (d_window > 0)
     qty, cases, raised = order_qty_parts(np.where(trigger, up_to - position, 0.0), moq, case_pack)
@@ -325,6 +330,7 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
         qty=suggested, cases=cases, raised=raised, moq=moq, case_pack=case_pack,
         sold_in_window=summary["sold_in_window"].to_numpy(), history=history, flags=flags,
         last_sale=last_sale, as_of_day=day_number(as_of), cover=cover)
+    reasons = reasons + _safety_reasons(status, settings.safety_stock_method, windows, protect, abc)
 
     order_value = suggested * np.nan_to_num(unit_cost, nan=0.0)
     reorder = pd.DataFrame({
@@ -362,6 +368,52 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
 
     issues = _stock_issues(problems, sku, rows, do_not_reorder) + future_sales_issues(sales, as_of)
     return reorder, issues
+
+
+def _safety_stocks(settings: Settings, matrix: np.ndarray, mask: np.ndarray, fr: Any, p: np.ndarray,
+                   z: np.ndarray, d: np.ndarray, sd: np.ndarray, lead: np.ndarray, lead_std: np.ndarray,
+                   review: float, abc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Safety Stock per SKU by the Safety Stock Method and Service Measure settings, and the
+    number of forecast-error windows behind it (0 where the Normal formula was used).
+
+    Normal, Cycle: z·σ_H with σ_H = √((L + R)·σd² + d²·σL²) (:func:`.policy.safety_stock`).
+    Normal, Fill Rate: k·σ_H with σ_H·G(k) = (1 − β)·d·R (:func:`.safety.fill_rate_safety_factor`).
+    Empirical: k·√(σ_e² + d²·σL²) with k and σ_e from the item's own window errors
+    (:func:`.safety.empirical_factor`); the Normal figure where the item has no window
+    and its class no typical figure. Never below 0.
+    """
+    protect = np.nan_to_num(lead) + review
+    cycle_demand = d * max(review, 1.0)
+    allowed = (1 - p) * cycle_demand
+    fill_rate = settings.service_measure == "Fill Rate"
+    if fill_rate:
+        sigma = np.sqrt(protect * np.asarray(sd, dtype=float) ** 2 + np.asarray(d, dtype=float) ** 2 * lead_std ** 2)
+        normal = np.maximum(fill_rate_safety_factor(allowed, sigma), 0.0) * sigma
+        normal = np.where(np.isnan(lead), np.nan, normal)
+    else:
+        normal = safety_stock(z, d, sd, lead, lead_std, review)
+    windows = np.zeros(len(d), dtype=np.int64)
+    if settings.safety_stock_method != "Empirical" or fr is None or fr.fitted_rate is None:
+        return normal, windows
+    errors = window_errors(matrix, mask, fr.fitted_rate, protect, fr.day_index)
+    k, sigma_e, windows = empirical_factor(errors, p, settings.service_measure, allowed, abc)
+    own = np.maximum(k, 0.0) * np.sqrt(sigma_e ** 2 + np.asarray(d, dtype=float) ** 2 * lead_std ** 2)
+    use = np.isfinite(own) & ~np.isnan(lead)
+    return np.where(use, own, normal), np.where(use, windows, 0)
+
+
+def _safety_reasons(status: np.ndarray, method: str, windows: np.ndarray, protect: np.ndarray,
+                    abc: np.ndarray) -> pd.Series:
+    """The sentence saying how the safety stock was set, for the rows where it matters
+    (REORDER, OK)."""
+    shown = (status == REORDER_STATUS) | (status == OK_STATUS)
+    days = fmt_qty(np.maximum(np.ceil(protect - 1e-9), 1))
+    own = (" Safety stock from its own forecast errors over " + fmt_qty(windows) + " windows of " + days
+           + " days" + _choose([windows < POOL_MIN_WINDOWS], [", blended with class " + _text(abc) + "'s"], "")
+           + ".")
+    normal = " Safety stock by the normal formula" + ("" if method == "Normal" else
+                                                      " (too little history for its own errors)") + "."
+    return _choose([shown & (windows > 0), shown], [own, normal], "")
 
 
 def _stock_issues(problems: pd.DataFrame, sku: pd.Series, rows: pd.Series,
