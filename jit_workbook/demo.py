@@ -20,6 +20,7 @@ Ordered date, so they do not measure lead times: the suppliers' typed ones stay.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,16 +33,22 @@ from .template import build_template
 
 @dataclass(frozen=True)
 class ShopSpec:
-    """A reference shop: how many SKUs, days of history, sales lines (exact when given)."""
+    """A reference shop: how many SKUs, days of history, sales lines (exact when given).
+
+    maker: ``"module:function"`` (in this package) that builds the shop's sheets from
+        the spec instead of this module's generator; blank = generated here.
+    as_of: the As Of Date written to Settings; None = the shop's last sales day.
+    """
 
     name: str
-    skus: int
-    days: int
-    seed: int
-    as_of: dt.date = dt.date(2026, 11, 20)
+    skus: int = 0
+    days: int = 0
+    seed: int = 0
+    as_of: dt.date | None = dt.date(2026, 11, 20)
     sales_lines: int | None = None
     business: str = "Demo Hardware & Haberdashery"
     receipts_days: int = 0  # days (ending on as_of) of deliveries logged on Receipts; 0 = none
+    maker: str = ""
 
 
 SHOPS = {
@@ -51,6 +58,12 @@ SHOPS = {
         ShopSpec("demo", skus=300, days=540, seed=7, receipts_days=270),
         ShopSpec("bench", skus=5000, days=400, seed=11, sales_lines=500_000),
         ShopSpec("excel-limit", skus=5000, days=730, seed=13, sales_lines=1_048_575),
+        # one real year of a UK online gift retailer (jit_workbook/real_shop.py)
+        ShopSpec("online-retail", as_of=None, business="Online Retail II (UCI), UK gift wholesaler",
+                 maker="real_shop:make_online_retail"),
+        # demand families of known law, for measuring service (jit_workbook/families.py)
+        ShopSpec("families", skus=300, days=730, seed=17, business="Known-law demand families",
+                 maker="families:make_families"),
     )
 }
 
@@ -77,8 +90,14 @@ PATTERNS = {"fast": 0.12, "steady": 0.25, "slow": 0.2, "intermittent": 0.18, "se
 
 
 def make_shop(name: str) -> dict[str, pd.DataFrame]:
-    """The input sheets of a named reference shop as DataFrames (columns = contract fields)."""
-    spec = SHOPS[name]
+    """The input sheets of a named reference shop as DataFrames (columns = contract fields).
+
+    Raises ValueError naming the shops there are when ``name`` is not one of them.
+    """
+    spec = shop_spec(name)
+    if spec.maker:
+        module, function = spec.maker.split(":")
+        return getattr(importlib.import_module(f"{__package__}.{module}"), function)(spec)
     rng = np.random.default_rng(spec.seed)
     suppliers = pd.DataFrame(
         [(n, c, f"orders@{n.split()[0].lower()}.example", lt, sd, mov, "") for n, c, lt, sd, mov in SUPPLIERS],
@@ -131,6 +150,17 @@ def make_shop(name: str) -> dict[str, pd.DataFrame]:
     })
     receipts = _receipts(spec, stock, sales)
     return {"Stock": stock, "Sales": sales[K.SALES.fields], "Suppliers": suppliers, "Receipts": receipts}
+
+
+def shop_spec(name: str) -> ShopSpec:
+    """The registry's entry for a shop name (ValueError listing the names when unknown).
+
+    >>> shop_spec("tiny").skus
+    40
+    """
+    if name not in SHOPS:
+        raise ValueError(f"there is no reference shop {name!r}; the shops are {', '.join(SHOPS)}")
+    return SHOPS[name]
 
 
 def _sales(spec: ShopSpec, rng: np.random.Generator, pattern: np.ndarray, rate: np.ndarray) -> pd.DataFrame:
@@ -243,10 +273,12 @@ def write_shop(name: str, path: Path) -> Path:
     """Write a named reference shop as a workbook made from the template."""
     from .io.xlsx_patch import patch_sheets  # the file engine writes every sheet the same way
 
-    spec = SHOPS[name]
+    spec = shop_spec(name)
     path = Path(path)
-    build_template(path, settings={"Business Name": spec.business, "As Of Date": spec.as_of})
-    patch_sheets(path, path, make_shop(name))
+    sheets = make_shop(name)
+    as_of = spec.as_of or pd.Timestamp(sheets["Sales"]["date"].max()).date()
+    build_template(path, settings={"Business Name": spec.business, "As Of Date": as_of})
+    patch_sheets(path, path, sheets)
     return path
 
 

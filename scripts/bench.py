@@ -3,6 +3,11 @@
     python scripts/bench.py                 # the 5,000-SKU, 500,000-line shop
     python scripts/bench.py --shop excel-limit   # 1,048,575 sales lines (Excel's row limit)
     python scripts/bench.py --skip-naive    # leave out the slow openpyxl load-compute-save
+    python scripts/bench.py --shop online-retail --backtest-only   # service level on the real shop
+    python scripts/bench.py --shop families --backtest   # timings, then service on known-law demand
+
+Shops are the names in jit_workbook.demo.SHOPS (online-retail needs pyarrow and the data
+file, see jit_workbook/real_shop.py). The naive step is skipped for online-retail.
 
 Each measurement runs in a fresh process (wall time and peak memory of that process):
 
@@ -12,7 +17,16 @@ Each measurement runs in a fresh process (wall time and peak memory of that proc
 - naive: openpyxl load_workbook, the same planning, openpyxl save (what we avoid);
 - planning core alone: plan_reorder on already-parsed inputs, in this process.
 
+- backtest (--backtest, --backtest-only): in a fresh process, read the workbook's inputs
+  as time_core does, run jit_workbook.planning.backtest.backtest with its settings
+  (days = Backtest Days, the Receipts sheet) and print the service report: target and
+  achieved cycle service level, fill rate and average stock value of the plan (JIT) and
+  the just-in-case baseline (JIC), overall, per ABC class and per Category (when the
+  shop has a few), pooled by jit_workbook.planning.service_report.service_by_group.
+
 Targets: recalc <= 1.5 x floor in time and <= 2 x in memory; planning core < 0.5 s.
+Backtest: cycle service within 3 points of target overall and 5 per class/category,
+JIT fill >= JIC fill, JIT stock <= 0.6 x JIC, backtest < 20 s.
 """
 
 from __future__ import annotations
@@ -60,6 +74,17 @@ NAIVE = textwrap.dedent("""
 """)
 
 
+BUILD = textwrap.dedent("""
+    import sys
+    from jit_workbook.demo import write_shop
+    from jit_workbook.errors import JitError
+    try:
+        write_shop(sys.argv[1], sys.argv[2])
+    except (JitError, ValueError) as e:
+        sys.exit(f"cannot build shop {sys.argv[1]!r}: {e}")
+""")
+
+
 def measure(cmd: list[str]) -> tuple[float, float]:
     """(wall seconds, peak resident MB) of one child process."""
     start = time.perf_counter()
@@ -78,11 +103,13 @@ def best_of(n: int, cmd: list[str]) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--shop", default="bench", choices=["tiny", "demo", "bench", "excel-limit"])
+    ap.add_argument("--shop", default="bench", help="a reference shop named in jit_workbook.demo.SHOPS")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is reported")
     ap.add_argument("--skip-naive", action="store_true", help="skip the openpyxl load-compute-save (~2 min)")
     ap.add_argument("--forecast", default=None, help="time the planning core with this Forecast Method "
                     "(e.g. Auto) over 730 days of history as well")
+    ap.add_argument("--backtest", action="store_true", help="also run the backtest and print the service report")
+    ap.add_argument("--backtest-only", action="store_true", help="build the shop and run only the backtest")
     args = ap.parse_args()
 
     # This process stays small and imports nothing heavy: Linux counts the parent's memory
@@ -92,44 +119,60 @@ def main() -> None:
         src = work / "shop.xlsx"
         py = sys.executable
         t = time.perf_counter()
-        subprocess.run([py, "-c", f"from jit_workbook.demo import write_shop; write_shop({args.shop!r}, {str(src)!r})"],
-                       check=True)
+        built = subprocess.run([py, "-c", BUILD, args.shop, str(src)], stderr=subprocess.PIPE, text=True)
+        if built.returncode:
+            raise SystemExit(built.stderr.strip().splitlines()[-1] if built.stderr.strip() else "build failed")
         print(f"shop '{args.shop}': {src.stat().st_size / 1e6:.1f} MB workbook (built in {time.perf_counter() - t:.1f} s)")
-        floor = best_of(args.repeat, [py, "-c", FLOOR, str(src), str(work / "floor.xlsx")])
-        runs = []
-        for i in range(args.repeat):
-            copy = work / f"recalc{i}.xlsx"
-            shutil.copyfile(src, copy)
-            runs.append(measure([py, "-m", "jit_workbook.cli", "recalc", str(copy), "--quiet"]))
-        recalc = min(r[0] for r in runs), min(r[1] for r in runs)
-        core = float(subprocess.run([py, __file__, "--core", str(src)], check=True, capture_output=True,
-                                    text=True).stdout)
-        print(f"{'':28}{'wall s':>9}{'peak MB':>10}{'x floor (time)':>16}{'x floor (mem)':>15}")
-        row = "{:28}{:9.2f}{:10.0f}{:16.2f}{:15.2f}"
-        print(row.format("floor (read + rezip)", *floor, 1.0, 1.0))
-        print(row.format("jit-workbook recalc", *recalc, recalc[0] / floor[0], recalc[1] / floor[1]))
-        if not args.skip_naive:
-            naive = measure([py, "-c", NAIVE, str(src), str(work / "naive.xlsx")])
-            print(row.format("naive openpyxl load/save", *naive, naive[0] / floor[0], naive[1] / floor[1]))
-        print(f"planning core alone: {core:.3f} s (target < 0.5 s)")
-        if args.forecast:
-            timed = float(subprocess.run([py, __file__, "--core", str(src), args.forecast], check=True,
-                                         capture_output=True, text=True).stdout)
-            print(f"planning core with Forecast Method {args.forecast}, 730 days: {timed:.3f} s (target < 1 s: "
-                  f"{'met' if timed < 1 else 'MISSED'})")
-        ok = recalc[0] <= 1.5 * floor[0] and recalc[1] <= 2 * floor[1] and core < 0.5
-        print("targets met" if ok else "TARGETS MISSED: recalc <= 1.5x floor time, <= 2x memory, core < 0.5 s")
+        if not args.backtest_only:
+            timings(args, src, work)
+        if args.backtest or args.backtest_only:
+            subprocess.run([py, __file__, "--backtest-run", str(src)], check=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def time_core(path: Path, method: str | None = None) -> float:
+def timings(args: argparse.Namespace, src: Path, work: Path) -> None:
+    """The floor, recalc, naive and planning-core measurements, printed as a table."""
+    py = sys.executable
+    floor = best_of(args.repeat, [py, "-c", FLOOR, str(src), str(work / "floor.xlsx")])
+    runs = []
+    for i in range(args.repeat):
+        copy = work / f"recalc{i}.xlsx"
+        shutil.copyfile(src, copy)
+        runs.append(measure([py, "-m", "jit_workbook.cli", "recalc", str(copy), "--quiet"]))
+    recalc = min(r[0] for r in runs), min(r[1] for r in runs)
+    core = float(subprocess.run([py, __file__, "--core", str(src)], check=True, capture_output=True,
+                                text=True).stdout)
+    print(f"{'':28}{'wall s':>9}{'peak MB':>10}{'x floor (time)':>16}{'x floor (mem)':>15}")
+    row = "{:28}{:9.2f}{:10.0f}{:16.2f}{:15.2f}"
+    print(row.format("floor (read + rezip)", *floor, 1.0, 1.0))
+    print(row.format("jit-workbook recalc", *recalc, recalc[0] / floor[0], recalc[1] / floor[1]))
+    if not args.skip_naive and args.shop != "online-retail":
+        naive = measure([py, "-c", NAIVE, str(src), str(work / "naive.xlsx")])
+        print(row.format("naive openpyxl load/save", *naive, naive[0] / floor[0], naive[1] / floor[1]))
+    print(f"planning core alone: {core:.3f} s (target < 0.5 s)")
+    if args.forecast:
+        timed = float(subprocess.run([py, __file__, "--core", str(src), args.forecast], check=True,
+                                     capture_output=True, text=True).stdout)
+        print(f"planning core with Forecast Method {args.forecast}, 730 days: {timed:.3f} s (target < 1 s: "
+              f"{'met' if timed < 1 else 'MISSED'})")
+    ok = recalc[0] <= 1.5 * floor[0] and recalc[1] <= 2 * floor[1] and core < 0.5
+    print("targets met" if ok else "TARGETS MISSED: recalc <= 1.5x floor time, <= 2x memory, core < 0.5 s")
+
+
+def read_inputs(path: Path):
+    """The workbook's typed inputs, read as recalc reads them."""
     from jit_workbook import contract as K
     from jit_workbook.io.parse import parse_inputs
     from jit_workbook.io.read_file import read_grids
+
+    return parse_inputs(read_grids(path, [s.name for s in K.INPUT_SHEETS], K.OPTIONAL_INPUT_SHEETS))
+
+
+def time_core(path: Path, method: str | None = None) -> float:
     from jit_workbook.planning import plan_reorder
 
-    inputs = parse_inputs(read_grids(path, [s.name for s in K.INPUT_SHEETS], K.OPTIONAL_INPUT_SHEETS))
+    inputs = read_inputs(path)
     print(f"{len(inputs.stock):,} SKUs, {len(inputs.sales):,} sales lines", file=sys.stderr)
     settings = inputs.settings
     if method:
@@ -142,8 +185,65 @@ def time_core(path: Path, method: str | None = None) -> float:
     return best
 
 
+def run_backtest(path: Path) -> None:
+    """Backtest the workbook with its own settings and print the service report."""
+    from jit_workbook.planning.backtest import backtest
+    from jit_workbook.planning.service_report import service_by_group
+
+    t = time.perf_counter()
+    inputs = read_inputs(path)
+    read = time.perf_counter() - t
+    s = inputs.settings
+    print(f"\nbacktest: {len(inputs.stock):,} SKUs, {len(inputs.sales):,} sales lines, {len(inputs.issues):,} data "
+          f"issues (read in {read:.1f} s); As Of {s.plan_date()}, {s.backtest_days} days, review every "
+          f"{s.review_period_days:g} days, history {s.history_days} days")
+    t = time.perf_counter()
+    result = backtest(inputs.stock, inputs.sales, inputs.suppliers, s, days=s.backtest_days,
+                      receipts=inputs.receipts)
+    seconds = time.perf_counter() - t
+    per_sku = result.per_sku.assign(category=inputs.stock.set_index("sku")["category"]
+                                    .reindex(result.per_sku["sku"]).to_numpy())
+    print(f"{result.reviews} reviews replayed in {seconds:.1f} s (target < 20 s: {_mark(seconds < 20)})")
+    overall = service_by_group(per_sku, "abc").iloc[-1]
+    o = result.overall
+    print(f"overall: target {o['target_service_level']:.1%}, JIT cycle service {o['jit_cycle_service_level']:.1%} "
+          f"({_mark(abs(o['jit_cycle_service_level'] - o['target_service_level']) <= 0.03)}: within ±3 points), "
+          f"JIC {o['jic_cycle_service_level']:.1%}")
+    print(f"  fill rate JIT {o['jit_fill_rate']:.1%}, JIC {o['jic_fill_rate']:.1%} "
+          f"({_mark(o['jit_fill_rate'] >= o['jic_fill_rate'])}: JIT >= JIC)")
+    ratio = o["jit_avg_stock_value"] / o["jic_avg_stock_value"] if o["jic_avg_stock_value"] else float("nan")
+    print(f"  avg stock value JIT {o['jit_avg_stock_value']:,.0f}, JIC {o['jic_avg_stock_value']:,.0f}, "
+          f"JIT/JIC {ratio:.2f} ({_mark(ratio <= 0.6)}: <= 0.6)")
+    if abs(overall["jit_cycle_service_level"] - o["jit_cycle_service_level"]) > 1e-6:
+        print("  (note: service_by_group's All SKUs row differs from backtest's overall)")
+    groups = [("ABC class", "abc")]
+    if per_sku["category"].nunique() <= 12:
+        groups.append(("Category", "category"))
+    for title, key in groups:
+        print_groups(title, service_by_group(per_sku, key))
+
+
+def print_groups(title: str, table) -> None:
+    """One line per group: cycles, target, achieved (JIT, JIC), fill, stock, and the ±5-point check."""
+    head = (f"{title:14}{'SKUs':>6}{'cycles':>8}{'target':>8}{'JIT CSL':>9}{'JIC CSL':>9}{'JIT fill':>9}"
+            f"{'JIC fill':>9}{'JIT stock':>11}{'JIC stock':>11}{'JIT/JIC':>8}  ±5 pts")
+    print("\n" + head)
+    for r in table.itertuples(index=False):
+        gap = abs(r.jit_cycle_service_level - r.target_service_level)
+        print(f"{r.group or '(blank)':14}{r.skus:6d}{r.jit_cycles:8d}{r.target_service_level:8.1%}"
+              f"{r.jit_cycle_service_level:9.1%}{r.jic_cycle_service_level:9.1%}{r.jit_fill_rate:9.1%}"
+              f"{r.jic_fill_rate:9.1%}{r.jit_avg_stock_value:11,.0f}{r.jic_avg_stock_value:11,.0f}"
+              f"{r.stock_ratio:8.2f}  {_mark(gap <= 0.05) if r.group != 'All SKUs' else ''}")
+
+
+def _mark(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--core"]:
+    if sys.argv[1:2] == ["--backtest-run"]:
+        run_backtest(Path(sys.argv[2]))
+    elif sys.argv[1:2] == ["--core"]:
         print(time_core(Path(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None))
     else:
         main()
