@@ -1,0 +1,136 @@
+"""The Empirical safety stock and the fill-rate target against plain loops written from
+README's formula 5 (window errors, the ⌈p·n⌉-th error, the expected shortage, the blend
+with the class's typical factor)."""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+import numpy as np
+import pytest
+
+from jit_workbook.planning import safety
+from jit_workbook.planning.safety import (
+    POOL_MIN_WINDOWS, SHRINK_WINDOWS, WARMUP_DAYS, empirical_factor, fill_rate_safety_factor,
+    quantile_safety_stock, shortage_safety_stock, window_errors)
+
+
+def loop_window_errors(x, valid, rate, h, index=None, warmup=WARMUP_DAYS):
+    """README: for each day t with ≥ warmup valid days before it and H valid days from it,
+    e = units sold on days t..t+H-1 − rate_t × (H, or the sum of those days' indices)."""
+    out = []
+    for t in range(len(x)):
+        window = range(t, t + h)
+        if t + h > len(x) or not all(valid[u] for u in window) or sum(valid[:t]) < warmup:
+            out.append(None)
+            continue
+        if rate[t] is None or math.isnan(rate[t]):
+            out.append(None)
+            continue
+        weight = h if index is None else sum(index[u] for u in window)
+        out.append(sum(x[u] for u in window) - rate[t] * weight)
+    return out
+
+
+def loop_quantile(errors, p):
+    e = sorted(v for v in errors if v is not None)
+    return e[math.ceil(p * len(e) - 1e-9) - 1]
+
+
+def loop_shortage_level(errors, allowed):
+    """The smallest s with mean(max(e − s, 0)) ≤ allowed, by bisection on s."""
+    e = [v for v in errors if v is not None]
+    lo, hi = min(e) - allowed - 1, max(e)
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if sum(max(v - mid, 0) for v in e) / len(e) <= allowed:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_window_errors_match_a_plain_loop(seed):
+    rng = np.random.default_rng(seed)
+    n, days = 4, 90
+    x = rng.poisson(3, (n, days)).astype(float)
+    valid = np.ones((n, days), bool)
+    valid[1, :20] = False  # a late start
+    valid[2, 50:53] = False  # three stock-out days left out
+    rate = rng.uniform(1, 5, (n, days))
+    rate[:, 0] = np.nan
+    index = rng.uniform(0.5, 1.5, (n, days))
+    h = np.array([7, 10, 14, 3])
+    for use_index in (False, True):
+        got = window_errors(x, valid, rate, h, index if use_index else None)
+        for i in range(n):
+            exp = loop_window_errors(x[i].tolist(), valid[i].tolist(), rate[i].tolist(), int(h[i]),
+                                     index[i].tolist() if use_index else None)
+            for t, e in enumerate(exp):
+                if e is None:
+                    assert np.isnan(got[i, t]), (i, t)
+                else:
+                    assert got[i, t] == pytest.approx(e, rel=1e-12, abs=1e-9), (i, t)
+    # the censored days really take their windows out
+    assert np.isnan(window_errors(x, valid, rate, h)[2, 50 - 14 + 1:53]).all()
+
+
+def test_horizon_is_rounded_up_to_whole_days():
+    x = np.ones((1, 40))
+    got = window_errors(x, np.ones_like(x, bool), np.zeros_like(x), [2.2], warmup_days=0)
+    assert got[0, 0] == 3.0  # 2.2 days -> 3 whole days of sales
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_quantile_and_shortage_match_plain_loops(seed):
+    rng = np.random.default_rng(seed)
+    errors = rng.normal(0, 5, (6, 50))
+    errors[rng.random(errors.shape) < 0.3] = np.nan
+    errors[5] = np.nan  # no window at all
+    desc, n_w = safety._sorted_desc(errors)
+    p = np.array([0.5, 0.9, 0.95, 0.98, 0.999, 0.9])
+    allowed = np.array([0.1, 0.5, 1.0, 2.0, 5.0, 1.0])
+    q = quantile_safety_stock(desc, n_w, p)
+    s = shortage_safety_stock(desc, n_w, allowed)
+    for i in range(5):
+        row = [None if np.isnan(v) else float(v) for v in errors[i]]
+        assert q[i] == loop_quantile(row, p[i])
+        assert s[i] == pytest.approx(loop_shortage_level(row, allowed[i]), abs=1e-9)
+    assert np.isnan(q[5]) and np.isnan(s[5])
+
+
+def test_fill_rate_factor_inverts_the_normal_loss_function():
+    nd = NormalDist()
+    for k in (-1.0, 0.0, 0.5, 1.2816, 2.0, 3.0):
+        loss = nd.pdf(k) - k * (1 - nd.cdf(k))
+        assert fill_rate_safety_factor([loss * 4.0], [4.0])[0] == pytest.approx(k, abs=1e-4)
+
+
+def test_blend_with_the_class_factor_by_hand():
+    rng = np.random.default_rng(7)
+    # three A items with a long history (their own k sets the class's), one new A item
+    # with 10 windows, one C item alone in its class with 10 windows.
+    long = rng.normal(0, 3, (3, 200))
+    short = np.full((2, 200), np.nan)
+    short[:, :10] = rng.normal(1, 2, (2, 10))
+    errors = np.vstack([long, short])
+    p = np.array([0.95, 0.95, 0.95, 0.95, 0.9])
+    k, sigma, n = empirical_factor(errors, p, "Cycle", np.zeros(5), ["A", "A", "A", "A", "C"])
+
+    def own(i):
+        row = [float(v) for v in errors[i] if not np.isnan(v)]
+        s = math.sqrt(sum(v * v for v in row) / len(row))
+        return loop_quantile(row, p[i]) / s, s, len(row)
+
+    owns = [own(i) for i in range(5)]
+    assert all(o[2] >= POOL_MIN_WINDOWS for o in owns[:3]) and owns[3][2] == 10
+    class_a = sorted(o[0] for o in owns[:3])[1]  # the median of three
+    for i in range(4):
+        k_own, s, windows = owns[i]
+        w = windows / (windows + SHRINK_WINDOWS)
+        assert k[i] == pytest.approx(w * k_own + (1 - w) * class_a, rel=1e-12)
+        assert sigma[i] == pytest.approx(s, rel=1e-12) and n[i] == windows
+    # class C has no item with enough windows: the item keeps its own factor
+    assert k[4] == pytest.approx(owns[4][0], rel=1e-12)
