@@ -134,3 +134,14 @@ def test_blend_with_the_class_factor_by_hand():
         assert sigma[i] == pytest.approx(s, rel=1e-12) and n[i] == windows
     # class C has no item with enough windows: the item keeps its own factor
     assert k[4] == pytest.approx(owns[4][0], rel=1e-12)
+
+
+def test_only_the_last_error_days_count():
+    rng = np.random.default_rng(9)
+    x = rng.poisson(2, (3, 120)).astype(float)
+    valid = np.ones_like(x, bool)
+    rate = np.full_like(x, 2.0)
+    full = window_errors(x, valid, rate, [5, 7, 9])
+    last = window_errors(x, valid, rate, [5, 7, 9], error_days=30)
+    assert full.shape == (3, 120) and last.shape == (3, 30)
+    np.testing.assert_array_equal(last, full[:, -30:])

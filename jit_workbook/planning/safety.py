@@ -44,15 +44,17 @@ from ..contract import SERVICE_MEASURES
 WARMUP_DAYS = 28  # a forecast needs 4 weeks of history before its errors count
 SHRINK_WINDOWS = 30  # an item with n windows keeps weight n / (n + 30) on its own figure
 POOL_MIN_WINDOWS = 90  # items with fewer windows do not set their class's typical figure
+ERROR_DAYS = 365  # windows starting in the last year count (a longer History Days costs no more)
 
 
 def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
-                  day_index: Any = None, warmup_days: int = WARMUP_DAYS) -> np.ndarray:
+                  day_index: Any = None, warmup_days: int = WARMUP_DAYS,
+                  error_days: int = ERROR_DAYS) -> np.ndarray:
     """Errors of the forecast over every H-day window of each item's history.
 
-    e_t = Σ_{j<H} x_{t+j} − f_t · Σ_{j<H} s_{t+j}, for the origins t whose H days are
-    all valid and that have at least ``warmup_days`` valid days before them (NaN
-    elsewhere). f_t is the daily rate forecast at the start of day t from the days
+    e_t = Σ_{j<H} x_{t+j} − f_t · Σ_{j<H} s_{t+j}, for the origins t in the last
+    ``error_days`` days whose H days are all valid and that have at least
+    ``warmup_days`` valid days before them (NaN elsewhere). f_t is the daily rate forecast at the start of day t from the days
     before it, s the day's seasonal index (1 for flat methods).
 
     Parameters
@@ -69,10 +71,13 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
         s_t, seasonal index per day (default 1).
     warmup_days : int
         Valid days needed before an origin.
+    error_days : int
+        Only origins in the last this many days count.
 
     Returns
     -------
-    ndarray (SKUs × days), units; column t is the window starting on day t.
+    ndarray (SKUs × min(days, error_days)), units; column j is the window starting on
+    day days − min(days, error_days) + j.
 
     >>> x = np.array([[1.0, 3.0, 1.0, 3.0, 5.0]])
     >>> window_errors(x, np.ones_like(x, bool), np.full_like(x, 2.0), [2], warmup_days=1).tolist()
@@ -88,18 +93,23 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
     np.cumsum(np.where(m, x, 0.0), axis=1, out=cum_x[:, 1:])
     cum_m = np.zeros((n, days + 1), dtype=np.int64)
     np.cumsum(m, axis=1, out=cum_m[:, 1:])
-    start = np.arange(days)[None, :]
-    end = np.minimum(start + h[:, None], days)
-    sold = np.take_along_axis(cum_x, end, axis=1) - cum_x[:, :-1]
-    whole = (np.take_along_axis(cum_m, end, axis=1) - cum_m[:, :-1]) == h[:, None]
+    first = max(days - int(error_days), 0)
+    origin = slice(first, days)
+    end = np.minimum(np.arange(first, days)[None, :] + h[:, None], days)
+    sold = np.take_along_axis(cum_x, end, axis=1) - cum_x[:, origin]
+    before = cum_m[:, origin]
+    ok = (np.take_along_axis(cum_m, end, axis=1) - before) == h[:, None]
+    ok &= before >= warmup_days
+    rate = f[:, origin]
+    ok &= np.isfinite(rate)
     if day_index is None:
-        weight = h[:, None].astype(float)
+        sold -= np.where(ok, rate, 0.0) * h[:, None]
     else:
         cum_s = np.zeros((n, days + 1))
         np.cumsum(np.asarray(day_index, dtype=float), axis=1, out=cum_s[:, 1:])
-        weight = np.take_along_axis(cum_s, end, axis=1) - cum_s[:, :-1]
-    ok = whole & (cum_m[:, :-1] >= warmup_days) & np.isfinite(f)
-    return np.where(ok, sold - np.where(ok, f, 0.0) * weight, np.nan)
+        sold -= np.where(ok, rate, 0.0) * (np.take_along_axis(cum_s, end, axis=1) - cum_s[:, origin])
+    sold[~ok] = np.nan
+    return sold
 
 
 def _sorted_desc(errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
