@@ -175,6 +175,77 @@ def test_matrix_rows_follow_the_given_sku_order():
     assert matrix.tolist() == [[2.0], [1.0]]
 
 
+# ---------------------------------------------------------------------------------
+# Exceptional lines
+# ---------------------------------------------------------------------------------
+K, N = 20, 5  # README: a line above 20 × the item's median positive line counts as 20 × median, from 5 lines
+
+
+def reference_counted(lines: list[tuple], window_start: dt.date) -> list[float]:
+    """README's rule in plain Python for one SKU's (date, quantity) lines of the window."""
+    sizes = sorted(q for d, q in lines if q > 0 and d >= window_start)
+    if len(sizes) < N:
+        return [q for _, q in lines]
+    mid = len(sizes) // 2
+    median = sizes[mid] if len(sizes) % 2 else (sizes[mid - 1] + sizes[mid]) / 2
+    return [min(q, K * median) if q > 0 and d >= window_start else q for d, q in lines]
+
+
+def test_an_exceptional_line_is_capped_in_the_series_but_not_in_sales_value():
+    # 10-day window Nov 18..27, A first sold long ago. Lines 2, 3, 2, 2, 3, 240 on six days:
+    # median of 2, 2, 2, 3, 3, 240 = (2 + 3) / 2 = 2.5, 240 > 20 × 2.5 counts as 50.
+    days = [dt.date(2026, 11, day) for day in (18, 20, 21, 23, 25, 27)]
+    lines = list(zip(days, [2.0, 3.0, 2.0, 2.0, 3.0, 240.0]))
+    sales = sales_frame(("2025-01-01", "A", 1, 1.0), *[(d, "A", q, 1.0) for d, q in lines])
+    counted = reference_counted(lines, dt.date(2026, 11, 18))
+    assert counted == [2, 3, 2, 2, 3, 50]
+    by_day = {d: q for d, q in zip(days, counted)}
+    series = [by_day.get(dt.date(2026, 11, 18) + dt.timedelta(days=i), 0.0) for i in range(10)]
+    matrix, mask = daily_demand_matrix(sales, ["A"], AS_OF, 10)
+    assert matrix.tolist() == [series] and mask.all()
+    s = sales_summary(sales, ["A"], AS_OF, 10)
+    assert s.loc["A", "daily_demand"] == pytest.approx(62 / 10)  # Moving Average: (2+3+2+2+3+50) / 10
+    assert s.loc["A", "demand_std"] == pytest.approx(statistics.stdev(series))
+    assert s.loc["A", "sales_value"] == pytest.approx(252.0)  # money really taken: 240 counts in full
+    # the largest capped line: Sales row 8 (the frame's rows start at 2; the 1st line is 2025's)
+    assert s.loc["A", ["capped_lines", "capped_row", "capped_quantity", "capped_counted"]].tolist() == [1, 8, 240, 50]
+
+
+def test_lines_are_judged_only_from_five_positive_lines_in_the_window():
+    # Four lines in the window (one more, before it, and returns do not count): nothing capped.
+    sales = sales_frame(("2026-01-01", "B", 2), ("2026-11-21", "B", 2), ("2026-11-22", "B", 2),
+                        ("2026-11-23", "B", -2), ("2026-11-24", "B", 2), ("2026-11-25", "B", 400))
+    matrix, _ = daily_demand_matrix(sales, ["B"], AS_OF, 7)
+    assert matrix.sum() == 2 + 2 + 0 + 2 + 400
+    assert sales_summary(sales, ["B"], AS_OF, 7).loc["B", "capped_lines"] == 0
+    # A fifth line makes B judged: median of 2, 2, 2, 2, 400 = 2, so 400 counts as 40.
+    more = sales_frame(*[(x[0], "B", x[1]) for x in [
+        ("2026-11-21", 2), ("2026-11-22", 2), ("2026-11-23", -2), ("2026-11-24", 2), ("2026-11-25", 400),
+        ("2026-11-26", 2)]])
+    matrix, _ = daily_demand_matrix(more, ["B"], AS_OF, 7)
+    assert matrix[0].tolist() == [2, 2, 0, 2, 40, 2, 0]  # Nov 21..27; the return still nets its day to 0
+
+
+def test_exceptional_lines_match_the_plain_rule_on_random_lines():
+    rng = np.random.default_rng(11)
+    skus = [f"S{i}" for i in range(30)]
+    rows = []
+    for i, sku in enumerate(skus):
+        for _ in range(int(rng.integers(1, 15))):
+            q = float(rng.choice([rng.integers(1, 6), rng.integers(60, 500), -rng.integers(1, 4)], p=[.8, .1, .1]))
+            rows.append((AS_OF - dt.timedelta(days=int(rng.integers(0, 40))), sku, q))
+    sales = sales_frame(*rows)
+    matrix, _ = daily_demand_matrix(sales, skus, AS_OF, 30)
+    start = AS_OF - dt.timedelta(days=29)
+    for i, sku in enumerate(skus):
+        lines = [(d, q) for d, k, q in rows if k == sku]
+        exp = [0.0] * 30
+        for (d, _), c in zip(lines, reference_counted(lines, start)):
+            if d >= start:
+                exp[(d - start).days] += c
+        assert matrix[i].tolist() == pytest.approx([max(0.0, x) for x in exp]), sku
+
+
 def test_docstring_examples_run():
     result = doctest.testmod(demand)
     assert result.attempted > 0 and result.failed == 0

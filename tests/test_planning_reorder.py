@@ -394,6 +394,17 @@ def test_fractional_quantities_and_on_hand_text():
     assert out.loc[0, "reason"].startswith("7.5 on hand + 0 on order is at or below the reorder point of 22.7;")
 
 
+def test_a_one_off_wholesale_line_is_capped_and_named_in_the_reason():
+    # Ten days of 12 (Nov 18..27) and a 4,800 wholesale line on Nov 20: median 12, so the
+    # 4,800 counts as 20 × 12 = 240. d = (10 × 12 + 240) / 10 = 36 (Moving Average).
+    lines = daily("P", [12.0] * 10) + [(dt.date(2026, 11, 20), "P", 4800.0)]
+    out, _ = plan(make_stock(dict(sku="P", on_hand=10_000.0, lead_time_days=5.0)), make_sales(*lines))
+    assert out.loc[0, "daily_demand"] == pytest.approx(36.0)
+    assert out.loc[0, "reason"].endswith(" 1 exceptional sale capped (Sales!C12: 4,800 counted as 240). "
+                                         "Safety stock by the normal formula.")
+    assert out.loc[0, "sales_value"] == pytest.approx(4920 * 5.0)  # money really taken (Stock price 5)
+
+
 def test_large_numbers_use_thousands_separators():
     sales = make_sales(("2025-01-01", "A", 1), *daily("A", [1000] * 10))
     out, _ = plan(make_stock(dict(sku="A", on_hand=1500)), sales, make_suppliers(("Acme", 3.0, 0.0)),
@@ -412,35 +423,40 @@ def reference_plan(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataF
     h = s.history_days
     window_start = as_of - dt.timedelta(days=h - 1)
     lines = defaultdict(list)
-    for date, sku, qty, price in zip(sales["date"], sales["sku"], sales["quantity"], sales["unit_price"]):
+    for date, sku, qty, price, row in zip(sales["date"], sales["sku"], sales["quantity"], sales["unit_price"],
+                                          sales["row"]):
         day = date.date()
         if day <= as_of:
-            lines[sku].append((day, qty, price))
-    all_days = [day for ls in lines.values() for day, _, _ in ls]
+            lines[sku].append((day, qty, price, row))
+    all_days = [day for ls in lines.values() for day, *_ in ls]
     earliest = min(all_days) if all_days else None
     sup = {r.supplier: r for r in suppliers.itertuples()}
 
     rec = {}
     for r in stock.itertuples():
         ls = lines[r.sku]
-        first = min((day for day, _, _ in ls), default=None)
+        first = min((day for day, *_ in ls), default=None)
         start = first if first is not None and first > window_start else window_start
         n = (as_of - start).days + 1
+        # exceptional lines: above 20 × the median positive line of the window (from 5 such lines)
+        sizes = [qty for day, qty, _, _ in ls if day >= window_start and qty > 0]
+        cap = 20 * statistics.median(sizes) if len(sizes) >= 5 else math.inf
+        capped = [(qty, row) for day, qty, _, row in ls if day >= window_start and qty > cap]
         per_day = defaultdict(float)
-        for day, qty, _ in ls:
+        for day, qty, _, _ in ls:
             if day >= window_start:
-                per_day[day] += qty
+                per_day[day] += min(qty, cap)
         series = [max(0.0, per_day[start + dt.timedelta(days=i)]) for i in range(n)]
         d = sum(series) / n
         sd = statistics.stdev(series) if n >= 2 else 0.0
         fallback = r.unit_price if not math.isnan(r.unit_price) else r.unit_cost
         value = 0.0
-        for day, qty, price in ls:
+        for day, qty, price, _ in ls:
             if day >= window_start:
                 p = price if not math.isnan(price) else fallback
                 value += 0.0 if math.isnan(p) else qty * p
-        last = max((day for day, qty, _ in ls if qty > 0), default=None)
-        sold_in_window = any(qty > 0 and day >= window_start for day, qty, _ in ls)
+        last = max((day for day, qty, *_ in ls if qty > 0), default=None)
+        sold_in_window = any(qty > 0 and day >= window_start for day, qty, *_ in ls)
         lead, lead_std = r.lead_time_days, r.lead_time_std_days
         if r.supplier in sup:
             if math.isnan(lead):
@@ -450,7 +466,7 @@ def reference_plan(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataF
         if math.isnan(lead_std):
             lead_std = 0.0
         rec[r.sku] = dict(r=r, d=d, sd=sd, value=value, last=last, lead=lead, lead_std=lead_std,
-                          sold_in_window=sold_in_window, listed=r.supplier in sup)
+                          sold_in_window=sold_in_window, listed=r.supplier in sup, cap=cap, capped=capped)
 
     ranked = sorted(rec, key=lambda k: -rec[k]["value"])  # stable: ties keep Stock order
     total = sum(v["value"] for v in rec.values() if v["value"] > 0)
@@ -561,12 +577,20 @@ def reference_reason(v: dict, s: Settings, as_of: dt.date) -> tuple[str, list[tu
             text += f" No sale since {v['last']:%Y-%m-%d} ({(as_of - v['last']).days} days): obsolete stock."
     elif v["flag"] == "SLOW":
         text += f" {v['cover'] / 30.4:,.1f} months of cover: slow mover."
+    if v["capped"]:
+        qty, row = max(v["capped"], key=lambda line: line[0])  # the first of equals
+        n = len(v["capped"])
+        text += (f" {n} exceptional sale{'s' if n > 1 else ''} capped ({'largest ' if n > 1 else ''}"
+                 f"Sales!C{row}: {_q(qty)} counted as {_q(v['cap'])}).")
     if status in ("REORDER", "OK"):
         text += " Safety stock by the normal formula."
     return text, issues if status != "DO NOT REORDER" else []
 
 
-def random_shop(seed: int, n_skus: int = 80, n_lines: int = 4000, new_shop: bool = False):
+def random_shop(seed: int, n_skus: int = 80, n_lines: int = 4000, new_shop: bool = False,
+                exceptional: int = 0):
+    """A random shop; ``exceptional`` one-off wholesale lines (100 to 2,000 units) are added
+    to random SKUs inside the last 120 days."""
     rng = np.random.default_rng(seed)
     sup_names = ["Acme", "Bolt", "Crane", "Dray", "Elm"]
     suppliers = make_suppliers(*[(name, float(rng.integers(2, 20)), float(rng.choice([0.0, 1.0, 2.5, NAN])))
@@ -601,14 +625,19 @@ def random_shop(seed: int, n_skus: int = 80, n_lines: int = 4000, new_shop: bool
     qty = rng.integers(1, 13, len(sku)) * 0.25 * rng.choice([1, 4], len(sku))
     qty = np.where(rng.random(len(sku)) < .08, -qty, qty)
     price = np.where(rng.random(len(sku)) < .4, NAN, rng.uniform(5, 40, len(sku)).round(2))
-    sales = make_sales(*[(pd.Timestamp(AS_OF) - pd.Timedelta(days=int(a)), f"S{s:03d}", q, p)
-                         for a, s, q, p in zip(age, sku, qty, price)])
+    lines = [(pd.Timestamp(AS_OF) - pd.Timedelta(days=int(a)), f"S{s:03d}", q, p)
+             for a, s, q, p in zip(age, sku, qty, price)]
+    big = np.random.default_rng(seed + 100)  # its own stream: the shops without them stay as they were
+    for s in big.integers(0, n_skus, exceptional):
+        lines.append((pd.Timestamp(AS_OF) - pd.Timedelta(days=int(big.integers(0, 120))), f"S{s:03d}",
+                      float(big.integers(100, 2000)), NAN))
+    sales = make_sales(*lines)
     return stock, sales, suppliers
 
 
-@pytest.mark.parametrize("seed, new_shop", [(1, False), (2, False), (3, True)])
-def test_random_shop_matches_reference(seed, new_shop):
-    stock, sales, suppliers = random_shop(seed, new_shop=new_shop)
+@pytest.mark.parametrize("seed, new_shop, exceptional", [(1, False, 0), (2, False, 0), (3, True, 0), (4, False, 40)])
+def test_random_shop_matches_reference(seed, new_shop, exceptional):
+    stock, sales, suppliers = random_shop(seed, new_shop=new_shop, exceptional=exceptional)
     s = settings(history_days=120, obsolete_after_days=90, slow_mover_months=2)
     out, issues = plan_reorder(stock, sales, suppliers, s)
     ref = reference_plan(stock, sales, suppliers, s)
@@ -645,6 +674,10 @@ def test_random_shop_matches_reference(seed, new_shop):
         assert {"OBSOLETE", "SLOW"} <= set(out["stock_flag"])
     future = int((sales["date"] > pd.Timestamp(AS_OF)).sum())
     assert sum(i.sheet == "Sales" for i in issues) == future > 0
+    capped = out["reason"].str.contains("exceptional sale")
+    assert capped.any() == bool(exceptional)  # the exceptional lines are capped, and only they
+    if exceptional:
+        assert out["reason"].str.contains("exceptional sales capped \\(largest ").any()
 
 
 # ---------------------------------------------------------------------------------

@@ -110,6 +110,8 @@ import numpy as np
 import pandas as pd
 
 from ..settings import Settings
+from .availability import STOCK_TOL, daily_units, rebuild
+from .availability import rebuild_stock  # noqa: F401  (here since the backtest came first)
 from .demand import day_number
 from .policy import order_qty_parts
 from .reorder import CHECK_DATA, DO_NOT_REORDER, plan_reorder
@@ -123,7 +125,6 @@ MEASURES = ("cycles", "cycle_service_level", "fill_rate", "served_units", "lost_
             "avg_stock_value", "orders", "ordered_units", "stockout_days")
 ACTUAL_MEASURES = ("avg_stock_units", "avg_stock_value", "orders", "empty_shelf_days")  # prefix actual_
 _TINY = 1e-9
-_STOCK_TOL = 1e-6  # units: rebuilt stock within this of 0 is empty, below -this is negative
 
 
 @dataclass(frozen=True)
@@ -185,142 +186,37 @@ def _whole_days(x: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(x), np.floor(np.nan_to_num(x) + 0.5), -1).astype(np.int64)
 
 
-def _demand_matrix(sales: pd.DataFrame, skus: pd.Index, first_day: int, days: int) -> np.ndarray:
-    """Units demanded per SKU per window day: the sum of positive quantities (returns ignored)."""
-    out = np.zeros(len(skus) * days)
-    if len(sales):
-        pos = skus.get_indexer(sales["sku"].astype("str"))
-        day = sales["date"].to_numpy().astype("datetime64[D]").astype(np.int64) - first_day
-        qty = np.nan_to_num(sales["quantity"].to_numpy(dtype=float, na_value=np.nan), nan=0.0)
-        keep = (pos >= 0) & (day >= 0) & (day < days) & (qty > 0)
-        out = np.bincount(pos[keep] * days + day[keep], weights=qty[keep], minlength=len(skus) * days)
-    return out.reshape(len(skus), days)
-
-
-def _day_numbers(dates: pd.Series) -> np.ndarray:
-    """Days since 1970-01-01 of a date column; the int64 minimum where blank (NaT)."""
-    return pd.to_datetime(dates, errors="coerce").to_numpy().astype("datetime64[D]").astype(np.int64)
-
-
-def _sku_positions(frame: pd.DataFrame, skus: pd.Index) -> np.ndarray:
-    """Each row's SKU as its position in ``skus`` (-1 when not on Stock)."""
-    if not len(frame):
-        return np.empty(0, dtype=np.int64)
-    return skus.get_indexer(frame["sku"].astype("str").str.strip())
-
-
-def rebuild_stock(on_hand: np.ndarray, skus: pd.Index, sales: pd.DataFrame, receipts: pd.DataFrame | None,
-                  start: Any, end: Any) -> np.ndarray:
-    """The shop's real end-of-day on-hand per SKU, rebuilt backwards from today's count.
-
-    on hand(end of day t) = On Hand + Σ Sales Quantity dated t+1 … ``end``
-    − Σ Receipts Quantity received t+1 … ``end``: undo, from the newest day back, what
-    was sold (returns, negative, with their sign) and what was delivered. Lines dated
-    after ``end`` are left out; Receipts rows without a Received date or Quantity too
-    (:func:`backtest` does not rebuild such SKUs).
-
-    Parameters
-    ----------
-    on_hand : array of float, one per SKU
-        The stock count at the end of ``end`` (units); NaN gives NaN rows.
-    skus : Index
-        The SKUs, in the order of ``on_hand``; lines of other SKUs are ignored.
-    sales : DataFrame
-        ``date``, ``sku``, ``quantity`` (units; returns negative).
-    receipts : DataFrame or None
-        ``sku``, ``received`` (date), ``quantity`` (units); None = no deliveries.
-    start, end : date
-        The first and last day of the window (inclusive).
-
-    Returns
-    -------
-    ndarray, shape (SKUs, days + 1), units
-        Column 0 is the opening stock (end of the day before ``start``); column k
-        (one-based) is the end of window day k, so the last column equals ``on_hand``.
-
-    Shop counted 10 today (day 5); sold 3 on day 2 and 4 on day 5, 6 arrived on day 4:
-
-    >>> day = lambda k: pd.Timestamp(2026, 3, k)
-    >>> sales = pd.DataFrame({"date": [day(2), day(5)], "sku": ["A", "A"], "quantity": [3.0, 4.0]})
-    >>> receipts = pd.DataFrame({"sku": ["A"], "received": [day(4)], "quantity": [6.0]})
-    >>> rebuild_stock(np.array([10.0]), pd.Index(["A"]), sales, receipts, day(1), day(5)).tolist()
-    [[11.0, 11.0, 8.0, 8.0, 14.0, 10.0]]
-    """
-    first, last = day_number(start), day_number(end)
-    if last < first:
-        raise ValueError(f"end must not be before start, got {start} to {end}")
-    days, n = last - first + 1, len(skus)
-    flow = np.zeros(n * days)  # units leaving the shelf per SKU and window day (sales − receipts)
-    for frame, date_col, sign in ((sales, "date", 1.0), (receipts, "received", -1.0)):
-        if frame is None or not len(frame):
-            continue
-        pos = _sku_positions(frame, skus)
-        day = _day_numbers(frame[date_col]) - first
-        qty = pd.to_numeric(frame["quantity"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        keep = (pos >= 0) & (day >= 0) & (day < days) & np.isfinite(qty)
-        flow += sign * np.bincount(pos[keep] * days + day[keep], weights=qty[keep], minlength=n * days)
-    flow = flow.reshape(n, days)
-    later = flow.sum(axis=1)[:, None] - np.cumsum(flow, axis=1)  # Σ over the days after each day
-    return np.asarray(on_hand, dtype=float)[:, None] + np.column_stack([flow.sum(axis=1), later])
-
-
-def _supplier_key(names: pd.Series) -> np.ndarray:
-    """Supplier names as matched across sheets: case and spacing do not matter."""
-    return names.fillna("").astype("str").str.split().str.join(" ").str.casefold().to_numpy(dtype=object)
-
-
 def _actual(on_hand: np.ndarray, skus: pd.Index, supplier: pd.Series, sales: pd.DataFrame,
-            receipts: pd.DataFrame | None, first_day: int, days: int, sold: np.ndarray,
+            receipts: pd.DataFrame | None, first_day: int, days: int,
             value_per_unit: np.ndarray) -> dict[str, Any]:
     """What the shop actually held, per SKU, where Receipts allow (rules in the module docstring)."""
-    n, last_day = len(skus), first_day + days - 1
-    rc = receipts if receipts is not None and len(receipts) else pd.DataFrame(
-        {"po_number": pd.Series(dtype=object), "sku": pd.Series(dtype=object),
-         "received": pd.Series(dtype="datetime64[ns]"), "quantity": pd.Series(dtype=float)})
-    pos = _sku_positions(rc, skus)
-    rday = _day_numbers(rc["received"])
-    dated = pd.notna(pd.to_datetime(rc["received"], errors="coerce")).to_numpy()
-    counted = np.isfinite(pd.to_numeric(rc["quantity"], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
-    in_window = dated & (rday >= first_day) & (rday <= last_day)
-    kept = bool(in_window.any())
-    ours = pos >= 0
-    has_rows = np.bincount(pos[ours], minlength=n) > 0
-    # Suppliers whose deliveries the shop logged in the window: named on the row, or the row's SKU's.
-    own = _supplier_key(supplier)
-    named = _supplier_key(rc["supplier"]) if "supplier" in rc else np.full(len(rc), "", dtype=object)
-    logged = set(named[in_window]) | set(own[pos[ours & in_window]])
-    supplier_logged = np.isin(own, list(logged - {""}))
-    incomplete = np.bincount(pos[ours & ~(dated & counted)], minlength=n) > 0
+    n = len(skus)
+    rb = rebuild(on_hand, skus, supplier, sales, receipts, first_day, days)
+    level, covered, kept = rb.level, rb.covered, rb.kept
     start = np.datetime64(first_day, "D")
-    level = rebuild_stock(on_hand, skus, sales, rc, start, np.datetime64(last_day, "D"))
-    known = np.isfinite(on_hand)
-    negative = np.isfinite(level) & (level < -_STOCK_TOL)
-    below = negative.any(axis=1)
-    recorded = has_rows | supplier_logged | (sold <= _TINY)
-    covered = kept & known & recorded & ~incomplete & ~below
-
     end_of_day = np.nan_to_num(level[:, 1:])
     avg_units = np.where(covered, end_of_day.mean(axis=1), np.nan)
     # One delivery per PO Number (any case, spaces ignored), or per Received date without one.
+    rc = rb.receipts
     po = (rc["po_number"] if "po_number" in rc else pd.Series("", index=rc.index)).fillna("").astype("str")
     po = po.str.replace(" ", "").str.upper().reset_index(drop=True)
-    key = po.where(po.ne(""), "~" + pd.Series(rday).astype("str"))
-    took = ours & in_window
-    deliveries = pd.DataFrame({"pos": pos[took], "key": key[took].to_numpy()}).drop_duplicates()
+    key = po.where(po.ne(""), "~" + pd.Series(rb.rday).astype("str"))
+    took = (rb.pos >= 0) & rb.in_window
+    deliveries = pd.DataFrame({"pos": rb.pos[took], "key": key[took].to_numpy()}).drop_duplicates()
     orders = np.bincount(deliveries["pos"].to_numpy(dtype=np.int64), minlength=n).astype(float)
-    empty = (end_of_day <= _STOCK_TOL).sum(axis=1).astype(float)
+    empty = (end_of_day <= STOCK_TOL).sum(axis=1).astype(float)
 
     notes = np.full(n, "", dtype=object)
     if not kept:
         notes[:] = "no Receipts row received in the window: the actual stock cannot be rebuilt"
     # The newest day below zero: walking back from the count, where the records first contradict it.
-    last_negative = negative.shape[1] - 1 - np.argmax(negative[:, ::-1], axis=1)  # column 0 = day before window
+    last_negative = rb.negative.shape[1] - 1 - np.argmax(rb.negative[:, ::-1], axis=1)  # column 0 = day before
     for mask, say in (
-            (~known, lambda i: "On Hand is blank"),
-            (~recorded, lambda i: "sold in the window, but Receipts has no row of it and no delivery from its "
+            (~rb.known, lambda i: "On Hand is blank"),
+            (~rb.recorded, lambda i: "sold in the window, but Receipts has no row of it and no delivery from its "
                                   "supplier in the window: its deliveries are not recorded"),
-            (incomplete, lambda i: "a Receipts row of this SKU has no Received date or Quantity"),
-            (below, lambda i: (
+            (rb.incomplete, lambda i: "a Receipts row of this SKU has no Received date or Quantity"),
+            (rb.negative.any(axis=1), lambda i: (
                 f"rebuilt stock would be {level[i, last_negative[i]]:,.4g} at the end of "
                 f"{(start + np.timedelta64(int(last_negative[i]) - 1, 'D')).astype(object)}: On Hand is "
                 "lower than Sales and Receipts explain (shrinkage, a miscount, or a receipt entered twice)"))):
@@ -487,7 +383,7 @@ def backtest(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame, 
     known = sales.sort_values("date", kind="stable") if len(sales) else sales
     known_days = (known["date"].to_numpy().astype("datetime64[D]").astype(np.int64) if len(known)
                   else np.empty(0, dtype=np.int64))
-    demand = _demand_matrix(sales, skus, first_day, days)
+    demand = daily_units(sales, "date", skus, first_day, days, positive=True)  # returns ignored
     unit_cost = np.nan_to_num(pd.to_numeric(st["unit_cost"], errors="coerce").to_numpy(dtype=float), nan=0.0)
     consignment = st["consignment"].fillna(False).astype(bool).to_numpy()
     value_per_unit = np.where(consignment, 0.0, np.maximum(unit_cost, 0.0))
@@ -569,7 +465,7 @@ def backtest(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame, 
             f"{prefix}_stockout_days": int(m["stockout_days"].sum()),
         })
     actual = _actual(pd.to_numeric(st["on_hand"], errors="coerce").to_numpy(dtype=float, na_value=np.nan), skus,
-                     st["supplier"], sales, receipts, first_day, days, demand_units, value_per_unit)
+                     st["supplier"], sales, receipts, first_day, days, value_per_unit)
     covered = actual["covered"]
     per_sku["actual_skus"] = covered.astype(np.int64)
     for name in ACTUAL_MEASURES:

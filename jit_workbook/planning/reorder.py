@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..contract import REORDER, STOCK
+from ..contract import REORDER, SALES, STOCK
 from ..errors import Issue
 from ..settings import Settings
 from .classify import DAYS_PER_MONTH, abc_class, days_of_cover, stock_flags
@@ -329,7 +329,7 @@ Safety stock by the normal formula (too little history for its own errors).
         on_hand=on_hand, on_order=on_order, position=position, rop=rop, up_to=up_to,
         qty=suggested, cases=cases, raised=raised, moq=moq, case_pack=case_pack,
         sold_in_window=summary["sold_in_window"].to_numpy(), history=history, flags=flags,
-        last_sale=last_sale, as_of_day=day_number(as_of), cover=cover)
+        last_sale=last_sale, as_of_day=day_number(as_of), cover=cover) + _series_notes(summary)
     reasons = reasons + _safety_reasons(status, settings.safety_stock_method, windows, protect, abc)
 
     order_value = suggested * np.nan_to_num(unit_cost, nan=0.0)
@@ -462,6 +462,18 @@ def _reasons(*, status: np.ndarray, stock_status: pd.Series, check_text: pd.Seri
                        + _text(since.astype(str)) + " days): obsolete stock.")
     slow = " " + fmt_one_decimal(cover / DAYS_PER_MONTH) + " months of cover: slow mover."
     return base + _choose([flags == "OBSOLETE", flags == "SLOW"], [obsolete, slow], "")
+
+
+def _series_notes(summary: pd.DataFrame) -> pd.Series:
+    """What the daily demand series left out or capped, as sentences to append to the
+    reason ("" when nothing): the exceptional sales capped (naming the largest line's
+    Quantity cell on Sales)."""
+    n = summary["capped_lines"].to_numpy()
+    cell = "Sales!" + SALES.letter("quantity") + _text(summary["capped_row"].to_numpy().astype(str))
+    largest = np.where(n == 1, " exceptional sale capped (", " exceptional sales capped (largest ").astype(object)
+    capped = (" " + fmt_qty(n) + largest + cell + ": " + fmt_qty(summary["capped_quantity"]) + " counted as "
+              + fmt_qty(summary["capped_counted"]) + ").")
+    return _choose([n > 0], [capped], "")
 
 
 # ---------------------------------------------------------------------------------
