@@ -20,7 +20,10 @@ Rules of the replay (symbols as in :mod:`.policy`):
   t + L, L = the plan's Lead Time Days rounded to whole days, no lead-time
   variability); serve the day's demand.
 * **Demand** is each day's sum of positive Sales quantities. Returns are ignored:
-  they neither lower demand nor go back on the shelf.
+  they neither lower demand nor go back on the shelf. An exceptional line (above
+  K × the SKU's typical line, the rule the plan's demand series uses) asks the shelf
+  for K × typical only; the rest is a **special order**, bought in for that customer,
+  and is reported as ``special_order_units`` rather than replayed.
 * **Lost sales.** Demand that finds the shelf empty is lost, not back-ordered.
 * **Starting stock** (both policies): the Order Up To level S of a plan made the day
   before the window, rounded up to a whole unit (0 when S is blank, e.g. no lead time).
@@ -112,7 +115,7 @@ import pandas as pd
 from ..settings import Settings
 from .availability import STOCK_TOL, daily_units, rebuild
 from .availability import rebuild_stock  # noqa: F401  (here since the backtest came first)
-from .demand import day_number
+from .demand import cap_exceptional_lines, day_number
 from .policy import order_qty_parts
 from .reorder import CHECK_DATA, DO_NOT_REORDER, plan_reorder
 
@@ -241,6 +244,33 @@ def _overall_note(overall: dict[str, Any], n: int, kept: bool) -> str:
     return (f"actual stock rebuilt for {k} of {n} SKUs; on those, average stock value: actual "
             f"{overall['actual_avg_stock_value']:,.2f}, JIT {overall['covered_jit_avg_stock_value']:,.2f}, "
             f"just in case {overall['covered_jic_avg_stock_value']:,.2f}")
+
+
+def _shelf_demand(sales: pd.DataFrame, skus: pd.Index, first_day: int, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Units asked of the shelf per SKU and window day, and each SKU's special-order units.
+
+    Demand is the day's positive Sales quantities (returns ignored), each exceptional
+    line counted up to its cap as the plan counts it (:func:`.demand.cap_exceptional_lines`,
+    the typical line measured over all lines up to the window's last day); the rest of
+    such a line is a special order, bought in for that customer rather than sold from
+    the shelf, and is reported, not replayed.
+
+    >>> sales = pd.DataFrame({"date": pd.to_datetime(["1970-01-02"] * 6), "sku": ["A"] * 6,
+    ...                       "quantity": [2.0, 3.0, 2.0, 2.0, 2.0, 240.0]})
+    >>> demand, special = _shelf_demand(sales, pd.Index(["A"]), 1, 1)
+    >>> demand.tolist(), special.tolist()
+    ([[51.0]], [200.0])
+    """
+    if not len(sales):
+        return np.zeros((len(skus), days)), np.zeros(len(skus))
+    lines = sales[sales["date"] < pd.Timestamp(np.datetime64(first_day + days, "D"))]
+    pos = skus.get_indexer(lines["sku"].astype("str"))
+    lines = lines[pos >= 0]
+    qty = pd.to_numeric(lines["quantity"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    counted, _ = cap_exceptional_lines(qty, pos[pos >= 0], len(skus))
+    shelf = lines.assign(quantity=counted)
+    demand = daily_units(shelf, "date", skus, first_day, days, positive=True)
+    return demand, daily_units(lines, "date", skus, first_day, days, positive=True).sum(axis=1) - demand.sum(axis=1)
 
 
 class _Shelf:
@@ -383,7 +413,7 @@ def backtest(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame, 
     known = sales.sort_values("date", kind="stable") if len(sales) else sales
     known_days = (known["date"].to_numpy().astype("datetime64[D]").astype(np.int64) if len(known)
                   else np.empty(0, dtype=np.int64))
-    demand = daily_units(sales, "date", skus, first_day, days, positive=True)  # returns ignored
+    demand, special = _shelf_demand(sales, skus, first_day, days)
     unit_cost = np.nan_to_num(pd.to_numeric(st["unit_cost"], errors="coerce").to_numpy(dtype=float), nan=0.0)
     consignment = st["consignment"].fillna(False).astype(bool).to_numpy()
     value_per_unit = np.where(consignment, 0.0, np.maximum(unit_cost, 0.0))
@@ -441,10 +471,12 @@ def backtest(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame, 
         "lead_time_days": np.where(lead >= 0, lead, np.nan).astype(float),
         "target_service_level": target,
         "demand_units": demand_units,
+        "special_order_units": special,
     })
     overall: dict[str, Any] = {
         "skus": n, "days": days, "start": dates[0].date(), "end": dates[-1].date(), "reviews": reviews,
         "demand_units": float(demand_units.sum()),
+        "special_order_units": float(special.sum()),
     }
     for prefix, shelf in shelves.items():
         m = shelf.measures(demand_units, value_per_unit)
