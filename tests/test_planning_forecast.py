@@ -15,6 +15,7 @@ from jit_workbook.planning.forecast import (
     METHODS,
     auto,
     croston_sba,
+    damped_trend,
     forecast,
     forecast_errors_std,
     seasonal,
@@ -111,6 +112,174 @@ def test_leading_zeros_count_in_the_first_interval():
 def test_bad_alpha_is_named():
     with pytest.raises(ValueError, match="alpha_p must be between 0 and 1, got 1.5"):
         tsb(np.zeros((1, 3)), np.ones((1, 3), bool), 0.1, 1.5)
+
+
+# ---------------------------------------------------------------------------------
+# Damped Trend
+# ---------------------------------------------------------------------------------
+def falling_and_rising(n_days: int = 60):
+    """Small series for Damped Trend: rising, falling to nothing (the forecast of later
+    days goes below 0 and is clipped), flat, a late start and a one-day series."""
+    t = np.arange(n_days, dtype=float)
+    rows = [t * 0.5, np.r_[np.full(30, 20.0), np.zeros(n_days - 30)], np.full(n_days, 3.0),
+            (t % 5) * 2.0, np.r_[np.zeros(n_days - 1), 4.0]]
+    mask = np.ones((len(rows), n_days), bool)
+    mask[3, :17] = False
+    mask[4, :-1] = False
+    return np.vstack(rows), mask
+
+
+@pytest.mark.parametrize("params", [(0.1, 0.02, 0.98), (0.5, 0.5, 0.9), (0.3, 0.1, 1.0), (1.0, 0.0, 0.0)])
+def test_damped_trend_matches_a_plain_loop(params):
+    x, mask = falling_and_rising()
+    got, fitted = damped_trend(x, mask, *params)
+    for i in range(len(x)):
+        y = x[i, mask[i]].tolist()
+        states = damped_states(y, *params)
+        phi = params[2]
+        exp = [np.nan if st is None else max(0.0, st[0] + phi * st[1]) for st in states]
+        assert got[i] == pytest.approx(exp[-1], rel=1e-12, abs=1e-12)
+        np.testing.assert_allclose(fitted[i, mask[i]], exp[:-1], rtol=1e-12, atol=1e-12)
+        assert np.isnan(fitted[i, ~mask[i]]).all()
+
+
+def test_damped_trend_sigma_and_horizon_totals_match_a_plain_loop():
+    """Through forecast(): Daily Demand, σ (RMS of the clipped one-step errors) and the
+    total over H days (whole and fractional), with README's defaults 0.1, 0.02, 0.98."""
+    x, mask = falling_and_rising()
+    horizon = np.array([14.0, 30.0, 10.5, 7.0, 1.0])
+    r = forecast("Damped Trend", x, mask, horizon_days=horizon)
+    assert r.method.tolist() == ["Damped Trend"] * len(x)
+    clipped = False
+    for i in range(len(x)):
+        y = x[i, mask[i]].tolist()
+        states = damped_states(y)
+        forecasts = one_step_forecasts(y, "Damped Trend")
+        errors = [(v - f) ** 2 for v, f in zip(y, forecasts) if f is not None]
+        level, trend = states[-1]
+        assert r.daily[i] == pytest.approx(max(0.0, level + 0.98 * trend), abs=1e-12)
+        assert r.sigma[i] == pytest.approx(np.sqrt(sum(errors) / len(errors)) if errors else 0.0, abs=1e-12)
+        assert r.over_horizon[i] == pytest.approx(damped_total(states[-1], horizon[i]), rel=1e-12, abs=1e-12)
+        whole = horizon[i] == int(horizon[i])
+        closed = horizon[i] * level + trend * sum(0.98 ** j for k in range(1, int(horizon[i]) + 1)
+                                                   for j in range(1, k + 1))
+        clipped |= whole and r.over_horizon[i] > closed + 1e-9
+        if whole and level + sum(0.98 ** j for j in range(1, int(horizon[i]) + 1)) * trend >= 0:
+            assert r.over_horizon[i] == pytest.approx(closed, rel=1e-12)  # H·ℓ + b·ΣΣ φ^j
+    assert clipped  # the falling series forecasts below 0 within 30 days: clipped, not negative
+    assert r.over_horizon[0] > r.daily[0] * horizon[0]  # a rising item: more than d × H
+
+
+def test_damped_trend_matches_statsforecast_ets_engine():
+    """No statsforecast model takes fixed α, β, φ (Holt and AutoETS fit them), but its ETS
+    engine does: ``statsforecast.ets.pegelsresid_C`` (AutoETS's recursion, additive
+    error and damped trend, β_ETS = α·β) started from ℓ = first day, b = 0, and
+    ``etsforecast`` for the next day. Rising series, so no forecast is clipped.
+    (Only the next day: statsforecast 2.1's ``etsforecast`` damps day k of the horizon
+    by φ + φ + φ² + … + φ^(k−1), not FPP3's φ + φ² + … + φ^k, so the H-day totals
+    are checked against the plain loop above instead.)"""
+    statsforecast_models()
+    ets = pytest.importorskip("statsforecast.ets")
+    rng = np.random.default_rng(5)
+    n_days = 150
+    x = rng.poisson(np.linspace(2, 12, n_days), (4, n_days)).astype(float)
+    mask = np.ones_like(x, bool)
+    mask[3, :40] = False
+    for alpha, beta, phi in [(0.1, 0.02, 0.98), (0.3, 0.2, 0.9)]:
+        got, fitted = damped_trend(x, mask, alpha, beta, phi)
+        for i in range(len(x)):
+            y = x[i, mask[i]]
+            _, e, states, _ = ets.pegelsresid_C(y[1:], 1, np.array([y[0], 0.0]), "A", "A", "N", True,
+                                                alpha, alpha * beta, 0.0, phi, 1)
+            ahead = np.zeros(1)
+            ets.etsforecast(states[-1], 1, ets.switch("A"), ets.switch("N"), phi, 1, ahead)
+            np.testing.assert_allclose(fitted[i, mask[i]][1:], y[1:] - e, rtol=0, atol=1e-9)
+            assert got[i] == pytest.approx(ahead[0], abs=1e-9)
+
+
+def rising(n_skus: int, n_days: int, rng, days_rising: int = 120):
+    """Poisson sales whose rate rises linearly from 2 to 10 over the last ``days_rising``
+    days (2 before), and the true rate of the 21 days after."""
+    t = np.arange(n_days + 21)
+    rate = np.clip(2 + 8 * (t - (n_days - days_rising)) / days_rising, 2, None)
+    return rng.poisson(rate[:n_days], (n_skus, n_days)).astype(float), rate[n_days:]
+
+
+def test_auto_chooses_damped_trend_on_a_clear_trend_and_it_forecasts_better():
+    rng = np.random.default_rng(21)
+    x, future = rising(60, 365, rng)
+    mask = np.ones_like(x, bool)
+    days = days_ending("2026-11-27", 365)
+    assert (auto(x, mask, days).method == "Damped Trend").mean() >= 0.8
+    # Over the next L + R = 21 days it is closer to the truth than Exponential Smoothing.
+    truth = future.sum()
+    dt = forecast("Damped Trend", x, mask, horizon_days=21).over_horizon
+    es = forecast("Exponential Smoothing", x, mask, horizon_days=21).over_horizon
+    assert np.sqrt(np.mean((dt - truth) ** 2)) < 0.85 * np.sqrt(np.mean((es - truth) ** 2))
+    assert np.mean(np.abs(dt - truth) < np.abs(es - truth)) >= 0.7
+
+
+def test_damped_trend_rows_of_a_mixed_plan_match_damped_trend_alone():
+    """Under Auto the Damped Trend rows come from Auto's pass over all SKUs (fitted values
+    kept for the last weeks only); alone, from a pass over those rows: the same numbers."""
+    rng = np.random.default_rng(24)
+    x, _ = rising(6, 300, rng)
+    x = np.vstack([x, rng.poisson(4, (2, 300))]).astype(float)
+    mask = np.ones_like(x, bool)
+    mask[1, :100] = False
+    x[~mask] = 0.0
+    horizon = np.array([10.0, 21.0, 14.5, 7.0, 30.0, 3.0, 12.0, 9.0])
+    days = days_ending("2026-11-27", 300)
+    methods = ["Auto"] * 6 + ["Damped Trend", "Exponential Smoothing"]
+    r = forecast(methods, x, mask, days, horizon_days=horizon)
+    alone = forecast("Damped Trend", x, mask, days, horizon_days=horizon)
+    rows = r.method == "Damped Trend"
+    assert rows[:6].sum() >= 4 and rows[6] and not rows[7]
+    np.testing.assert_allclose(r.daily[rows], alone.daily[rows], rtol=1e-12)
+    np.testing.assert_allclose(r.sigma[rows], alone.sigma[rows], rtol=1e-12)
+    np.testing.assert_allclose(r.over_horizon[rows], alone.over_horizon[rows], rtol=1e-12)
+    up = rows & (np.arange(len(x)) < 6)
+    assert r.over_horizon[up].sum() > (r.daily[up] * horizon[up]).sum()  # rising: more than d × H
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_auto_rarely_chooses_damped_trend_on_flat_series(seed):
+    rng = np.random.default_rng(100 + seed)
+    x = rng.poisson(rng.choice([1, 3, 5, 10, 20], 100)[:, None], (100, 365)).astype(float)
+    choice = auto(x, np.ones_like(x, bool), days_ending("2026-11-27", 365))
+    assert (choice.method == "Damped Trend").mean() < 0.1
+
+
+def test_auto_takes_damped_trend_only_when_it_wins_by_the_margin():
+    """Rising series put many SKUs' Damped Trend score just under and just over 0.95 ×
+    the better of Moving Average and Exponential Smoothing: it is chosen exactly when
+    at most 0.95 ×."""
+    rng = np.random.default_rng(22)
+    x, _ = rising(200, 200, rng, days_rising=200)
+    choice = auto(x, np.ones_like(x, bool))
+    assert (choice.adi <= fc.ADI_CUTOFF).all()
+    j = {name: k for k, name in enumerate(fc.CANDIDATES)}
+    simple = np.fmin(choice.scores[:, j["Moving Average"]], choice.scores[:, j["Exponential Smoothing"]])
+    ratio = choice.scores[:, j["Damped Trend"]] / simple
+    assert ((ratio > 0.94) & (ratio <= 0.95)).sum() >= 3 and ((ratio > 0.95) & (ratio < 0.96)).sum() >= 3
+    np.testing.assert_array_equal(choice.method == "Damped Trend", ratio <= 0.95)
+
+
+def test_auto_never_gives_damped_trend_to_intermittent_items():
+    """Items selling on more and more days (2 % → 90 %, still intermittent overall) on
+    which Damped Trend would win by the margin over Croston, TSB and Moving Average
+    (plain-loop scores): Auto still chooses among those three."""
+    rng = np.random.default_rng(23)
+    n_days = 150
+    x = ((rng.poisson(2, (20, n_days)) + 1) * (rng.random((20, n_days)) < np.linspace(0.02, 0.9, n_days))
+         ).astype(float)
+    choice = auto(x, np.ones_like(x, bool))
+    assert (choice.adi > fc.ADI_CUTOFF).all()
+    wins = [rmsse(y, "Damped Trend") <= 0.95 * min(rmsse(y, m) for m in ("Moving Average", "Croston", "TSB"))
+            for y in x.tolist()]
+    assert sum(wins) >= 3
+    assert set(choice.method) <= {"Moving Average", "Croston", "TSB"}
+    assert np.isnan(choice.scores[:, fc.CANDIDATES.index("Damped Trend")]).all()
 
 
 # ---------------------------------------------------------------------------------
@@ -225,7 +394,8 @@ def test_weekly_profile_when_less_than_a_year():
 
 
 def test_methods_constant():
-    assert METHODS == ("Moving Average", "Exponential Smoothing", "Croston", "TSB", "Seasonal", "Auto")
+    assert METHODS == ("Moving Average", "Exponential Smoothing", "Croston", "TSB", "Seasonal", "Auto",
+                       "Damped Trend")
 
 
 def test_forecast_resolves_auto_per_sku():
@@ -274,9 +444,36 @@ def test_auto_on_short_histories(n_days):
     assert np.isfinite(r.daily).all() and np.isfinite(r.sigma).all()
 
 
+def damped_states(y: list[float], alpha: float = 0.1, beta: float = 0.02, phi: float = 0.98) -> list:
+    """Damped Trend's (ℓ, b) at the start of each day (None on the first day) and, last,
+    after the final day: a plain loop of README's formula (Gardner's form)."""
+    states: list = [None]
+    level, trend = y[0], 0.0
+    for x in y[1:]:
+        states.append((level, trend))
+        new_level = alpha * x + (1 - alpha) * (level + phi * trend)
+        trend = beta * (new_level - level) + (1 - beta) * phi * trend
+        level = new_level
+    return states + [(level, trend)]
+
+
+def damped_total(state: tuple[float, float], days: float, phi: float = 0.98) -> float:
+    """Σ of the next ``days`` days' forecasts max(0, ℓ + (φ + … + φ^k)·b), the last
+    day counting its fraction; plain loops."""
+    level, trend = state
+    total, k = 0.0, 1
+    while k - 1 < days:
+        day = max(0.0, level + sum(phi ** j for j in range(1, k + 1)) * trend)
+        total += day * min(1.0, days - (k - 1))
+        k += 1
+    return total
+
+
 def one_step_forecasts(y: list[float], method: str) -> list[float]:
     """ŷ_t for each day t of one series (None on the first day), by plain loops from the
     formulas in README: an independent reference for Auto's scores."""
+    if method == "Damped Trend":
+        return [None if st is None else max(0.0, st[0] + 0.98 * st[1]) for st in damped_states(y)[:-1]]
     out: list[float | None] = [None]
     level = size = interval = prob = None
     since = 0
@@ -306,7 +503,12 @@ def rmsse(y: list[float], method: str, h: int = 14, holdout: int = 56) -> float:
     hold_from = n - min(holdout, n - 28)
     total = [sum(y[t:t + h]) for t in range(n - h + 1)]
     fitted = one_step_forecasts(y, method)
-    errors = [(total[t] - h * fitted[t]) ** 2 for t in range(hold_from, n - h + 1) if fitted[t] is not None]
+    if method == "Damped Trend":  # the h-day total from the level and trend at each origin
+        states = damped_states(y)
+        forecast_total = [None if st is None else damped_total(st, h) for st in states[:-1]]
+    else:
+        forecast_total = [None if f is None else h * f for f in fitted]
+    errors = [(total[t] - forecast_total[t]) ** 2 for t in range(hold_from, n - h + 1) if fitted[t] is not None]
     naive = [(total[t] - total[t - h]) ** 2 for t in range(h, min(hold_from, n - h + 1))]
     scale = sum(naive) / len(naive)
     return (sum(errors) / len(errors) / scale) ** 0.5
@@ -321,15 +523,18 @@ def test_auto_scores_match_a_plain_calculation(late_start):
     mask[:, :late_start] = False
     x[~mask] = 0.0
     choice = auto(x, mask)
-    assert fc.CANDIDATES == ("Moving Average", "Exponential Smoothing", "Croston", "TSB", "Seasonal")
-    for row, allowed in ((0, ("Moving Average", "Exponential Smoothing")), (1, ("Moving Average", "Croston", "TSB"))):
+    assert fc.CANDIDATES == ("Moving Average", "Exponential Smoothing", "Croston", "TSB", "Seasonal", "Damped Trend")
+    for row, allowed in ((0, ("Moving Average", "Exponential Smoothing", "Damped Trend")),
+                         (1, ("Moving Average", "Croston", "TSB"))):
         y = x[row, late_start:].tolist()
         for j, name in enumerate(fc.CANDIDATES):
             if name in allowed:
                 assert choice.scores[row, j] == pytest.approx(rmsse(y, name), rel=1e-9), (row, name)
             else:
                 assert np.isnan(choice.scores[row, j]), (row, name)
-        best = min(allowed, key=lambda name: rmsse(y, name))
+        best = min((a for a in allowed if a != "Damped Trend"), key=lambda name: rmsse(y, name))
+        if "Damped Trend" in allowed and rmsse(y, "Damped Trend") <= 0.95 * rmsse(y, best):
+            best = "Damped Trend"
         assert choice.method[row] == best
 
 
