@@ -21,6 +21,7 @@ from .errors import Issue
 from .io.parse import Grid, ShopInputs, parse_inputs, parse_sheet
 from .planning import keep_owner_edits, plan_reorder, summarise
 from .planning.backtest import backtest as replay
+from .planning.service_report import service_kept
 from .orders.po import draft_orders as po_drafts
 from .orders.po import measured_lead_times, open_order_quantities, record_orders
 from .orders.safety import order_paths
@@ -291,9 +292,20 @@ def orders_sheet(rows: pd.DataFrame, lead_times: pd.DataFrame) -> pd.DataFrame:
         "lt_measured_std": lead_times.get("lead_time_std_days", pd.Series(dtype=float)),
         "lt_orders": lead_times.get("orders", pd.Series(dtype=float)),
         "lt_on_time": lead_times.get("on_time_share", pd.Series(dtype=float)),
-    }).reset_index(drop=True)
-    layout = K.ORDERS.layout
-    return pd.concat([rows.reset_index(drop=True), side], axis=1).reindex(columns=layout.fields)
+    })
+    return with_block(K.ORDERS, rows, side)
+
+
+def with_block(sheet: K.Sheet, rows: pd.DataFrame, block: pd.DataFrame) -> pd.DataFrame:
+    """A sheet as written (``sheet.layout``): its table's rows, then the block beside it,
+    both from row 2 down; the longer of the two sets the number of rows.
+
+    >>> with_block(K.ORDERS, pd.DataFrame({"po_number": ["PO-1"]}),
+    ...            pd.DataFrame({"lt_supplier": ["Acme", "Bolt"]}))[["po_number", "lt_supplier"]].values.tolist()
+    [['PO-1', 'Acme'], [nan, 'Bolt']]
+    """
+    return pd.concat([rows.reset_index(drop=True), block.reset_index(drop=True)], axis=1).reindex(
+        columns=sheet.layout.fields)
 
 
 @dataclass
@@ -333,8 +345,9 @@ def run_backtest(book: Book, progress: Callable[[str], None] | None = None) -> B
                     settings, days=settings.backtest_days, receipts=p.inputs.receipts)
     table = result.table()
     table = pd.concat([table.iloc[[-1]], table.iloc[:-1]], ignore_index=True)  # All SKUs first: the charts
+    kept = service_kept(result.per_sku, settings.service_measure, result.overall.get("end"))
     say("writing Backtest")
-    book.write({K.BACKTEST.name: table.reindex(columns=K.BACKTEST.fields), K.DATA_ISSUES.name: issues_frame(p.issues)})
+    book.write({K.BACKTEST.name: with_block(K.BACKTEST, table, kept), K.DATA_ISSUES.name: issues_frame(p.issues)})
     return BacktestSummary(settings, result.overall, p.issues)
 
 

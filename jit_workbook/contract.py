@@ -97,6 +97,11 @@ class Sheet:
                      self.key, self.tab_color, (), self.hidden)
 
     @property
+    def block(self) -> "Sheet":
+        """The block beside the table as a sheet of its own, to read it back by its headers."""
+        return Sheet(self.name, self.role, self.table, self.beside, self.doc, None, self.tab_color, (), self.hidden)
+
+    @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
@@ -418,7 +423,34 @@ BACKTEST = Sheet(
     doc="What the policy would have achieved over the last Backtest Days, beside a just-in-case policy "
         "and what the shop actually held (where Receipts allow).",
     tab_color=OUTPUT_TAB,
+    beside=(  # "Service kept": the service each policy achieved against the target, pooled per ABC class
+        C("Service Kept", "sk_group", width=10,
+          doc='"All SKUs", then the ABC classes A, B and C, each pooled over its SKUs.'),
+        C("Measure", "sk_measure", width=17,
+          doc="Cycle service level, or Fill rate when the Service Measure setting is Fill Rate."),
+        C("Target", "sk_target", "percent", width=9, number_format=FMT_PERCENT,
+          doc="The SKUs' Target Service Level, weighted by their JIT Cycles (by their Demand Units for "
+              "Fill rate)."),
+        C("JIT Achieved", "sk_jit", "percent", width=10, number_format=FMT_PERCENT,
+          doc="The Measure the policy achieved: Σ (cycles − stock-out cycles) ÷ Σ cycles, or Σ units served "
+              "÷ Σ units demanded."),
+        C("Just In Case Achieved", "sk_jic", "percent", width=12, number_format=FMT_PERCENT,
+          doc="The same for the just-in-case policy."),
+        C("JIT − Target Points", "sk_jit_minus_target", "number", width=11, number_format="+0.0;-0.0;0.0",
+          doc="(JIT Achieved − Target) × 100: above 0 the promise was kept."),
+        C("Fill Rate: JIT", "sk_jit_fill_rate", "percent", width=10, number_format=FMT_PERCENT),
+        C("Fill Rate: Just In Case", "sk_jic_fill_rate", "percent", width=12, number_format=FMT_PERCENT),
+        C("Stock Value: JIT", "sk_jit_avg_stock_value", "money", width=12, number_format=FMT_MONEY,
+          doc="Σ JIT Avg Stock Value of the group's SKUs."),
+        C("Stock Value: Just In Case", "sk_jic_avg_stock_value", "money", width=13, number_format=FMT_MONEY),
+        C("Stock: JIT ÷ Just In Case", "sk_stock_ratio", "percent", width=12, number_format=FMT_PERCENT,
+          doc="Stock Value: JIT ÷ Stock Value: Just In Case."),
+        C("SKUs", "sk_skus", "integer", width=6, number_format=FMT_INT),
+        C("Backtest Of", "sk_end", "date", width=11, number_format=FMT_DATE,
+          doc="The window's last day (the As Of Date of the backtest)."),
+    ),
 )
+SERVICE_KEPT_GROUPS = ("All SKUs", "A", "B", "C")  # the rows of the Backtest sheet's "Service Kept" block
 
 # The Dashboard is one Measure/Value/Notes table in a fixed row order, so the charts the
 # template draws beside it can point at fixed ranges.

@@ -42,8 +42,16 @@ def columns_table(sheet: K.Sheet) -> str:
 
 
 def render(name: str) -> str:
+    """The table for one README block: ``Settings``, a sheet's name, or ``<sheet> beside``
+    for the block beside a sheet's table.
+
+    >>> render("Backtest beside").splitlines()[2].startswith("| `Service Kept` |")
+    True
+    """
     if name == "Settings":
         return settings_table()
+    if name.endswith(" beside"):
+        return columns_table(K.sheet(name[: -len(" beside")]).block)
     return columns_table(K.sheet(name))
 
 

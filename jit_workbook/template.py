@@ -112,18 +112,21 @@ def _dashboard_charts(ws) -> None:
 
 def _backtest_chart(ws) -> None:
     """JIT against just-in-case for all SKUs (the first data row): stock value (with what the
-    shop actually held, on the SKUs Receipts allow) and fill rate; right of the table."""
+    shop actually held, on the SKUs Receipts allow) and fill rate; right of the table, under
+    the "Service Kept" block beside it."""
     from openpyxl.chart import BarChart, Reference
     from openpyxl.chart.series import SeriesLabel
 
     def col(field: str) -> int:
         return K.BACKTEST.fields.index(field) + 1
 
+    # Under the "Service Kept" block beside the table (header + its rows, then a blank row).
     beside = K.column_letter(len(K.BACKTEST.columns) + 2)
+    top = len(K.SERVICE_KEPT_GROUPS) + 3
     for title, fields, anchor, fmt in (
             ("Average stock value: JIT vs just in case",
-             ("jit_avg_stock_value", "jic_avg_stock_value", "actual_avg_stock_value"), f"{beside}2", "#,##0"),
-            ("Fill rate: JIT vs just in case", ("jit_fill_rate", "jic_fill_rate"), f"{beside}17", "0%")):
+             ("jit_avg_stock_value", "jic_avg_stock_value", "actual_avg_stock_value"), f"{beside}{top}", "#,##0"),
+            ("Fill rate: JIT vs just in case", ("jit_fill_rate", "jic_fill_rate"), f"{beside}{top + 15}", "0%")):
         chart = BarChart()
         chart.title = title
         for field, name in zip(fields, ("JIT", "Just in case", "Actual (SKUs with Receipts only)")):

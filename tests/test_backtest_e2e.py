@@ -18,7 +18,7 @@ def test_backtest_sheet_matches_the_library_and_has_its_charts(shop):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Backtest of 180 days: JIT cycle service level ")
     sheet = rows(shop, "Backtest")
-    assert list(sheet.columns) == K.BACKTEST.names
+    assert [c for c in sheet.columns if not str(c).startswith("_")] == [n for n in K.BACKTEST.header if n]
     assert sheet["SKU"].iloc[0] == "All SKUs" and len(sheet) == 41
     inputs = parse_inputs(FileBook(shop).read([s.name for s in K.INPUT_SHEETS], K.OPTIONAL_INPUT_SHEETS))
     expected = backtest(inputs.stock, inputs.sales, inputs.suppliers, inputs.settings, days=180)
@@ -98,7 +98,8 @@ def test_libreoffice_opens_the_backtest_sheet_with_its_figures(shop, tmp_path, s
     assert csv.name == f"{shop.stem}-{K.BACKTEST.name}.csv"
     seen = pd.read_csv(csv)  # LibreOffice's values, unformatted
     saved = rows(shop, "Backtest")
-    assert list(seen.columns) == K.BACKTEST.names and len(seen) == len(saved) == 41
+    assert list(seen.columns[:len(K.BACKTEST.columns)]) == K.BACKTEST.names and len(seen) == len(saved) == 41
+    assert list(seen.columns[len(K.BACKTEST.columns) + 1:]) == [c.name for c in K.BACKTEST.beside]
     def number(text) -> float:  # LibreOffice keeps the % of a percentage cell
         text = str(text)
         return float(text[:-1]) / 100 if text.endswith("%") else float(text)
@@ -107,3 +108,102 @@ def test_libreoffice_opens_the_backtest_sheet_with_its_figures(shop, tmp_path, s
                  "Actual Avg Stock Value", "Actual SKUs"):
         assert number(seen[name].iloc[0]) == pytest.approx(float(saved[name].iloc[0]), rel=1e-9), name
     assert seen["SKU"].tolist() == saved["SKU"].tolist()
+    kept = seen.dropna(subset=["Service Kept"]).set_index("Service Kept")  # the block beside the table
+    assert kept.index.tolist() == list(K.SERVICE_KEPT_GROUPS)
+    saved_kept = _service_kept_block(shop)
+    for name in ("Target", "JIT Achieved", "Stock Value: JIT"):
+        assert number(kept.loc["All SKUs", name]) == pytest.approx(float(saved_kept.loc["All SKUs", name]), rel=1e-9)
+
+
+def _pooled_by_class(sheet: pd.DataFrame, fill_rate: bool) -> dict[str, dict[str, float]]:
+    """The Service Kept figures by a plain loop over the sheet's own SKU rows (All SKUs row left out)."""
+    groups: dict[str, dict[str, float]] = {}
+    for _, r in sheet.iloc[1:].iterrows():
+        for name in ("All SKUs", r["ABC"]):
+            g = groups.setdefault(name, {k: 0.0 for k in ("cycles", "kept", "weight", "target_sum", "demand",
+                                                          "jit_served", "jic_served", "jit_value", "jic_value",
+                                                          "skus")})
+            cycles = float(r["JIT Cycles"] or 0)
+            kept = round(cycles * float(r["JIT Cycle Service Level"])) if cycles else 0.0
+            demand = float(r["Demand Units"])
+            weight = demand if fill_rate else cycles
+            g["cycles"] += cycles
+            g["kept"] += kept
+            g["weight"] += weight
+            g["target_sum"] += weight * float(r["Target Service Level"])
+            g["demand"] += demand
+            g["jit_served"] += demand - float(r["JIT Lost Units"])
+            g["jic_served"] += demand - float(r["Just In Case Lost Units"])
+            g["jit_value"] += float(r["JIT Avg Stock Value"])
+            g["jic_value"] += float(r["Just In Case Avg Stock Value"])
+            g["skus"] += 1
+    out = {}
+    for name, g in groups.items():
+        jit_fill = g["jit_served"] / g["demand"]
+        out[name] = {"Target": g["target_sum"] / g["weight"], "JIT Fill": jit_fill,
+                     "JIC Fill": g["jic_served"] / g["demand"],
+                     "JIT": jit_fill if fill_rate else g["kept"] / g["cycles"],
+                     "JIT Value": g["jit_value"], "JIC Value": g["jic_value"], "SKUs": g["skus"]}
+    return out
+
+
+def _service_kept_block(path) -> pd.DataFrame:
+    """The Service Kept block as saved (openpyxl, re-opened from disk), rows by group."""
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path, data_only=True)["Backtest"]
+    first = len(K.BACKTEST.columns) + 2
+    width = len(K.BACKTEST.beside)
+    header = [c.value for c in ws[1][first - 1:first - 1 + width]]
+    assert header == [c.name for c in K.BACKTEST.beside]
+    body = [[c.value for c in row[first - 1:first - 1 + width]]
+            for row in ws.iter_rows(min_row=2, max_row=1 + len(K.SERVICE_KEPT_GROUPS))]
+    assert ws.cell(row=2 + len(K.SERVICE_KEPT_GROUPS), column=first).value is None  # nothing below the block
+    return pd.DataFrame(body, columns=header).set_index("Service Kept")
+
+
+@pytest.mark.parametrize("measure", ["Cycle", "Fill Rate"])
+def test_service_kept_block_pools_the_sheets_own_sku_rows_by_abc(shop, measure):
+    import openpyxl
+
+    if measure != "Cycle":
+        wb = openpyxl.load_workbook(shop)
+        ws = wb["Settings"]
+        row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "Service Measure")
+        row[1].value = measure
+        wb.save(shop)
+    result = run("backtest", shop)
+    assert result.exit_code == 0, result.output
+    sheet = rows(shop, "Backtest")
+    block = _service_kept_block(shop)
+    assert block.index.tolist() == list(K.SERVICE_KEPT_GROUPS)
+    fill = measure == "Fill Rate"
+    expected = _pooled_by_class(sheet, fill)
+    assert set(expected) <= set(block.index)
+    inputs = parse_inputs(FileBook(shop).read([s.name for s in K.INPUT_SHEETS], K.OPTIONAL_INPUT_SHEETS))
+    for name in K.SERVICE_KEPT_GROUPS:
+        got = block.loc[name]
+        assert got["Measure"] == ("Fill rate" if fill else "Cycle service level")
+        assert got["Backtest Of"].date() == inputs.settings.plan_date()
+        if name not in expected:  # a class with no SKU in the tiny shop
+            assert got["SKUs"] == 0 and got["JIT Achieved"] is None
+            continue
+        e = expected[name]
+        assert got["SKUs"] == e["SKUs"]
+        assert got["Target"] == pytest.approx(e["Target"], rel=1e-9)
+        assert got["JIT Achieved"] == pytest.approx(e["JIT"], rel=1e-9)
+        assert got["JIT − Target Points"] == pytest.approx((e["JIT"] - e["Target"]) * 100, abs=1e-9)
+        assert got["Fill Rate: JIT"] == pytest.approx(e["JIT Fill"], rel=1e-9)
+        assert got["Fill Rate: Just In Case"] == pytest.approx(e["JIC Fill"], rel=1e-9)
+        assert got["Stock Value: JIT"] == pytest.approx(e["JIT Value"], rel=1e-9)
+        assert got["Stock Value: Just In Case"] == pytest.approx(e["JIC Value"], rel=1e-9)
+        assert got["Stock: JIT ÷ Just In Case"] == pytest.approx(e["JIT Value"] / e["JIC Value"], rel=1e-9)
+        if fill:  # with Fill Rate the achieved figure is the fill rate, just in case's too
+            assert got["Just In Case Achieved"] == pytest.approx(e["JIC Fill"], rel=1e-9)
+    # All SKUs: the same as the table's own All SKUs row (pooled by the backtest itself).
+    overall, total = sheet.iloc[0], block.loc["All SKUs"]
+    achieved = "Fill Rate" if fill else "Cycle Service Level"
+    assert total["JIT Achieved"] == pytest.approx(overall[f"JIT {achieved}"], rel=1e-9)
+    assert total["Just In Case Achieved"] == pytest.approx(overall[f"Just In Case {achieved}"], rel=1e-9)
+    if not fill:
+        assert total["Target"] == pytest.approx(overall["Target Service Level"], rel=1e-9)
