@@ -33,7 +33,7 @@ YES_NO = ("Yes", "No")
 STOCK_STATUSES = ("Active", "Discontinued", "Do Not Reorder")
 REORDER_STATUSES = ("REORDER", "OK", "NO DEMAND", "DO NOT REORDER", "CHECK DATA")
 STOCK_FLAGS = ("OBSOLETE", "SLOW")
-FORECAST_METHODS = ("Moving Average", "Exponential Smoothing", "Croston", "TSB", "Seasonal", "Auto")
+FORECAST_METHODS = ("Moving Average", "Exponential Smoothing", "Croston", "TSB", "Seasonal", "Auto", "Damped Trend")
 SAFETY_STOCK_METHODS = ("Empirical", "Normal")
 SERVICE_MEASURES = ("Cycle", "Fill Rate")
 

@@ -55,7 +55,8 @@ class PlanningSettings(BaseModel):
     forecast_method: Literal[FORECAST_METHODS] = Field(  # type: ignore[valid-type]
         "Auto", alias="Forecast Method",
         description="How daily demand is forecast: Moving Average, Exponential Smoothing, Croston, TSB, "
-                    "Seasonal or Auto (the best of them per item, on its own history).")
+                    "Seasonal, Damped Trend (follows a rising or falling trend) or Auto (the best of them "
+                    "per item, on its own history).")
     smoothing_alpha: float = Field(0.1, alias="Smoothing Alpha", gt=0, le=1,
                                    description="Weight of the newest day in Exponential Smoothing (α).")
     tsb_alpha_demand: float = Field(0.1, alias="TSB Alpha Demand", gt=0, le=1,

@@ -414,6 +414,38 @@ def test_large_numbers_use_thousands_separators():
                                     "ordering 8,500. Safety stock by the normal formula.")
 
 
+def test_damped_trend_row_by_hand_and_chosen_by_auto_for_a_rising_item():
+    """T (Stock: Damped Trend) and U (Auto, sales rising every day): Daily Demand, Demand
+    Std, Reorder Point and Order Up To from README's Damped Trend formula, written out
+    as a plain loop (α 0.1, β 0.02, φ 0.98)."""
+    series = [3, 5, 4, 6, 7, 6, 8, 9, 9, 11]
+    rising = [2 + i // 10 for i in range(120)]  # 2 rising to 13 a day
+    sales = make_sales(*daily("T", series), *daily("U", rising))
+    stock = make_stock(dict(sku="T", on_hand=10, lead_time_days=5, service_level=0.95, forecast_method="Damped Trend"),
+                       dict(sku="U", on_hand=10, lead_time_days=5, service_level=0.95))
+    out, _ = plan(stock, sales, make_suppliers(("Acme", 10.0, 1.0)), history_days=120, forecast_method="Auto")
+    out = out.set_index("sku")
+    assert out["forecast_method"].tolist() == ["Damped Trend", "Damped Trend"]
+    for sku, y in (("T", series), ("U", rising)):
+        level, trend, errors = y[0], 0.0, []
+        for x in y[1:]:
+            errors.append((x - max(0.0, level + 0.98 * trend)) ** 2)
+            new_level = 0.1 * x + 0.9 * (level + 0.98 * trend)
+            trend = 0.02 * (new_level - level) + 0.98 * 0.98 * trend
+            level = new_level
+        d, sd = level + 0.98 * trend, math.sqrt(sum(errors) / len(errors))
+        # L + R = 5 + 7 = 12 days: Σ_{k=1..12} (ℓ + (0.98 + … + 0.98^k)·b)
+        over = sum(level + sum(0.98 ** j for j in range(1, k + 1)) * trend for k in range(1, 13))
+        ss = Z95 * math.sqrt(12 * sd ** 2 + d ** 2 * 1.0 ** 2)
+        row = out.loc[sku]
+        assert row["daily_demand"] == pytest.approx(d, rel=1e-12)
+        assert row["demand_std"] == pytest.approx(sd, rel=1e-12)
+        assert row["safety_stock"] == pytest.approx(ss, rel=1e-12)
+        assert row["reorder_point"] == pytest.approx(over + ss, rel=1e-12)
+        assert row["order_up_to"] == pytest.approx(over + ss + 7 * d, rel=1e-12)
+        assert over > 12 * d  # the rising trend is carried into the next 12 days
+
+
 # ---------------------------------------------------------------------------------
 # The random shop against a one-SKU-at-a-time reference
 # ---------------------------------------------------------------------------------
