@@ -223,7 +223,7 @@ def test_dashboard_shows_the_service_kept_by_the_last_backtest_after_recalc(shop
     block = _service_kept_block(shop).loc["All SKUs"]  # what the Backtest sheet holds
     assert row["Value"] == pytest.approx(block["JIT Achieved"] * 100, rel=1e-12)
     inputs = parse_inputs(FileBook(shop).read([s.name for s in K.INPUT_SHEETS], K.OPTIONAL_INPUT_SHEETS))
-    assert row["Notes"] == (f"Cycle service level: target {block['Target']:.1%}, just in case "
+    assert row["Notes"] == (f"Cycle service level {block['JIT Achieved']:.1%}: target {block['Target']:.1%}, just in case "
                             f"{block['Just In Case Achieved']:.1%}, backtest of {inputs.settings.plan_date()}.")
     # The Dashboard's charts still point at the blocks below the KPIs, now one row lower.
     first, last = K.dashboard_rows()["flags"]

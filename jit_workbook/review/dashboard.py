@@ -174,7 +174,7 @@ def backtest_kpi(kept: pd.DataFrame | None) -> tuple[float, str]:
     ...     "sk_target": [0.948], "sk_jit": [0.967], "sk_jic": [0.646], "sk_end": [pd.Timestamp("2026-11-20")]})
     >>> value, notes = backtest_kpi(kept)
     >>> round(value, 1), notes
-    (96.7, 'Cycle service level: target 94.8%, just in case 64.6%, backtest of 2026-11-20.')
+    (96.7, 'Cycle service level 96.7%: target 94.8%, just in case 64.6%, backtest of 2026-11-20.')
     >>> backtest_kpi(None)[1] == KPI_NOTES[BACKTEST_KPI]
     True
     """
@@ -188,8 +188,8 @@ def backtest_kpi(kept: pd.DataFrame | None) -> tuple[float, str]:
 
     when = "" if pd.isna(row.get("sk_end")) else f", backtest of {pd.Timestamp(row['sk_end']).date()}"
     measure = str(row.get("sk_measure") or "Service level")
-    return (float(row["sk_jit"]) * 100,
-            f"{measure}: target {pct(row['sk_target'])}, just in case {pct(row['sk_jic'])}{when}.")
+    return (float(row["sk_jit"]) * 100, f"{measure} {pct(row['sk_jit'])}: target {pct(row['sk_target'])}, "
+                                         f"just in case {pct(row['sk_jic'])}{when}.")
 
 
 def kpis(reorder: pd.DataFrame, sales: pd.DataFrame, settings: Settings,
