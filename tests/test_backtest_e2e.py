@@ -162,6 +162,7 @@ def _service_kept_block(path) -> pd.DataFrame:
     return pd.DataFrame(body, columns=header).set_index("Service Kept")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("measure", ["Cycle", "Fill Rate"])
 def test_service_kept_block_pools_the_sheets_own_sku_rows_by_abc(shop, measure):
     import openpyxl
@@ -209,6 +210,7 @@ def test_service_kept_block_pools_the_sheets_own_sku_rows_by_abc(shop, measure):
         assert total["Target"] == pytest.approx(overall["Target Service Level"], rel=1e-9)
 
 
+@pytest.mark.slow
 def test_dashboard_shows_the_service_kept_by_the_last_backtest_after_recalc(shop):
     kpi = "Service level kept (backtest)"
     assert run("recalc", shop).exit_code == 0
@@ -233,6 +235,7 @@ def test_dashboard_shows_the_service_kept_by_the_last_backtest_after_recalc(shop
     assert f"Dashboard!$B${first}:$B${last}".encode() in charts
 
 
+@pytest.mark.slow
 def test_a_workbook_without_a_backtest_sheet_still_recalculates(shop):
     import openpyxl
 
