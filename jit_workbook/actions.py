@@ -85,7 +85,10 @@ class Planned:
         """What an output sheet holds now (the owner's edits live there), parsed by the contract.
 
         then: what happens to an unusable cell, by field (default: "ignored").
+        A sheet that was optional and is not in the workbook reads as no rows.
         """
+        if sheet.name not in self.grids:
+            return pd.DataFrame({f: pd.Series(dtype=object) for f in sheet.fields})
         parsed = parse_sheet(sheet, self.grids[sheet.name], {f: "ignored" for f in sheet.fields} | (then or {}))
         self.issues.extend(parsed.issues)
         return parsed.frame
@@ -102,7 +105,7 @@ def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -
     say("reading the workbook")
     outputs = tuple(dict.fromkeys(outputs + (K.REORDER, K.ORDERS, K.ORDER_LINES)))
     names = [s.name for s in K.INPUT_SHEETS] + [s.name for s in outputs]
-    grids = book.read(names, optional=K.OPTIONAL_INPUT_SHEETS)
+    grids = book.read(names, optional=K.OPTIONAL_INPUT_SHEETS | {K.BACKTEST.name})  # read for the Dashboard
     inputs = parse_inputs(grids)
     issues = list(inputs.issues)
     planned = Planned(grids, inputs, pd.DataFrame(), issues)
@@ -151,9 +154,9 @@ def open_purchase_orders(planned: Planned, suppliers: pd.DataFrame) -> pd.DataFr
 def recalculate(book: Book, progress: Callable[[str], None] | None = None) -> RecalcResult:
     """Read the inputs, plan every SKU, write ``Reorder``, ``Data Issues`` and the ``Dashboard``."""
     say = progress or book.status
-    p = plan(book, say, (K.REORDER, K.REVIEW_LOG, K.DASHBOARD, K.DATA_ISSUES))
+    p = plan(book, say, (K.REORDER, K.REVIEW_LOG, K.DASHBOARD, K.DATA_ISSUES, K.BACKTEST))
     log = p.previous(K.REVIEW_LOG)
-    dashboard = kpis(p.reorder, p.inputs.sales, p.inputs.settings, log)
+    dashboard = kpis(p.reorder, p.inputs.sales, p.inputs.settings, log, p.previous(K.BACKTEST.block))
     say("writing Reorder, Dashboard and Data Issues")
     book.write({K.REORDER.name: p.reorder[K.REORDER.fields], K.DASHBOARD.name: dashboard,
                 K.DATA_ISSUES.name: issues_frame(p.issues)})
@@ -184,13 +187,13 @@ def monthly_review(book: Book, progress: Callable[[str], None] | None = None) ->
     """Plan as :func:`recalculate`, then write ``Obsolete Review``, this month's ``Review Log``
     block and the ``Dashboard``. The owner's Decision and Notes are kept by SKU."""
     say = progress or book.status
-    p = plan(book, say, (K.REORDER, K.OBSOLETE_REVIEW, K.REVIEW_LOG, K.DASHBOARD, K.DATA_ISSUES))
+    p = plan(book, say, (K.REORDER, K.OBSOLETE_REVIEW, K.REVIEW_LOG, K.DASHBOARD, K.DATA_ISSUES, K.BACKTEST))
     settings = p.inputs.settings
     log = p.previous(K.REVIEW_LOG)
     review = review_frame(p.reorder, settings, p.previous(K.OBSOLETE_REVIEW), log)
     month = review_month(settings)
     log = update_log(log, review, month)
-    dashboard = kpis(p.reorder, p.inputs.sales, settings, log)
+    dashboard = kpis(p.reorder, p.inputs.sales, settings, log, p.previous(K.BACKTEST.block))
     say("writing Obsolete Review, Review Log and Dashboard")
     book.write({K.REORDER.name: p.reorder[K.REORDER.fields], K.OBSOLETE_REVIEW.name: review,
                 K.REVIEW_LOG.name: log, K.DASHBOARD.name: dashboard, K.DATA_ISSUES.name: issues_frame(p.issues)})

@@ -460,7 +460,7 @@ DASHBOARD_LOG_MONTHS = 12  # stock value per review month, newest last
 DASHBOARD_KPIS = (
     "Stock value (cash tied up)", "Consignment stock value", "Yearly holding cost", "Stock turns per year",
     "Average days of cover", "SKUs to reorder", "Value to reorder", "Obsolete SKUs", "Obsolete stock value",
-    "Slow SKUs", "Slow stock value",
+    "Slow SKUs", "Slow stock value", "Service level kept (backtest)",
 )
 
 

@@ -162,6 +162,7 @@ def _service_kept_block(path) -> pd.DataFrame:
     return pd.DataFrame(body, columns=header).set_index("Service Kept")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("measure", ["Cycle", "Fill Rate"])
 def test_service_kept_block_pools_the_sheets_own_sku_rows_by_abc(shop, measure):
     import openpyxl
@@ -207,3 +208,41 @@ def test_service_kept_block_pools_the_sheets_own_sku_rows_by_abc(shop, measure):
     assert total["Just In Case Achieved"] == pytest.approx(overall[f"Just In Case {achieved}"], rel=1e-9)
     if not fill:
         assert total["Target"] == pytest.approx(overall["Target Service Level"], rel=1e-9)
+
+
+@pytest.mark.slow
+def test_dashboard_shows_the_service_kept_by_the_last_backtest_after_recalc(shop):
+    kpi = "Service level kept (backtest)"
+    assert run("recalc", shop).exit_code == 0
+    before = rows(shop, "Dashboard").set_index("Measure").loc[kpi]
+    assert pd.isna(before["Value"]) and "run Backtest to measure" in before["Notes"]
+
+    assert run("backtest", shop).exit_code == 0
+    assert run("recalc", shop).exit_code == 0
+    dash = rows(shop, "Dashboard")
+    assert dash["Measure"].iloc[len(K.DASHBOARD_KPIS) - 1] == kpi  # its fixed row
+    row = dash.set_index("Measure").loc[kpi]
+    block = _service_kept_block(shop).loc["All SKUs"]  # what the Backtest sheet holds
+    assert row["Value"] == pytest.approx(block["JIT Achieved"] * 100, rel=1e-12)
+    inputs = parse_inputs(FileBook(shop).read([s.name for s in K.INPUT_SHEETS], K.OPTIONAL_INPUT_SHEETS))
+    assert row["Notes"] == (f"Cycle service level {block['JIT Achieved']:.1%}: target {block['Target']:.1%}, just in case "
+                            f"{block['Just In Case Achieved']:.1%}, backtest of {inputs.settings.plan_date()}.")
+    # The Dashboard's charts still point at the blocks below the KPIs, now one row lower.
+    first, last = K.dashboard_rows()["flags"]
+    assert dash["Measure"].iloc[first - 2:last - 1].tolist() == list(K.DASHBOARD_FLAG_ROWS)
+    with zipfile.ZipFile(shop) as zf:
+        charts = b" ".join(zf.read(n) for n in zf.namelist() if n.startswith("xl/charts/")).replace(b"'", b"")
+    assert f"Dashboard!$B${first}:$B${last}".encode() in charts
+
+
+@pytest.mark.slow
+def test_a_workbook_without_a_backtest_sheet_still_recalculates(shop):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(shop)
+    del wb["Backtest"]
+    wb.save(shop)
+    result = run("recalc", shop)
+    assert result.exit_code == 0, result.output
+    row = rows(shop, "Dashboard").set_index("Measure").loc["Service level kept (backtest)"]
+    assert pd.isna(row["Value"]) and "run Backtest to measure" in row["Notes"]

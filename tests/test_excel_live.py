@@ -373,8 +373,11 @@ def test_backtest_button_writes_what_the_command_line_writes(xl_engine, shop, tm
     shutil.copyfile(shop, exp)
     actions.run_backtest(FileBook(exp))
     assert summary.startswith("Backtest of 180 days: JIT cycle service level ")
-    assert differences(live, exp, sheets=(K.BACKTEST,)) == []
+    assert differences(live, exp, sheets=(K.BACKTEST.layout,)) == []  # the table and the Service Kept block
     rows = rows_of(live, K.BACKTEST)
+    kept = [r for r in rows if r["Service Kept"]]
+    assert [r["Service Kept"] for r in kept] == list(K.SERVICE_KEPT_GROUPS)
+    assert kept[0]["JIT Achieved"] == pytest.approx(rows[0]["JIT Cycle Service Level"], rel=1e-12)
     assert rows[0]["SKU"] == "All SKUs" and len(rows) == 41
     assert rows[0]["Actual SKUs"] > 0 and rows[0]["JIT Avg Stock Value"] < rows[0]["Just In Case Avg Stock Value"]
     written = {address.split("!")[0].strip("'") for address, _ in xl_engine.value_writes}

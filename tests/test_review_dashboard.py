@@ -95,6 +95,7 @@ def reference(reorder: pd.DataFrame, sales: pd.DataFrame, s: Settings, log: pd.D
            ("Average days of cover", cover), ("SKUs to reorder", to_order), ("Value to reorder", order_value),
            ("Obsolete SKUs", counts["OBSOLETE"]), ("Obsolete stock value", by_flag["OBSOLETE"]),
            ("Slow SKUs", counts["SLOW"]), ("Slow stock value", by_flag["SLOW"]),
+           ("Service level kept (backtest)", NAN),  # no backtest given
            ("Stock value: obsolete", by_flag["OBSOLETE"]), ("Stock value: slow", by_flag["SLOW"]),
            ("Stock value: other", by_flag[""])]
     top = []

@@ -38,6 +38,11 @@ SKUs that are not consignment and have a Unit Cost; the history window is the
 - **Obsolete SKUs** / **Slow SKUs** = SKUs flagged OBSOLETE / SLOW (consignment
   included, as on the Obsolete Review sheet); **Obsolete stock value** / **Slow stock
   value** = their stock value, consignment left out.
+- **Service level kept (backtest)** = the service level the plan achieved for all SKUs
+  in the last backtest, in % (the Backtest sheet's Service Kept block, All SKUs row:
+  JIT Achieved, the cycle service level or, with Service Measure Fill Rate, the fill
+  rate); its Notes give the target, just in case's figure and the backtest's date.
+  Blank until a backtest has been run.
 """
 
 from __future__ import annotations
@@ -69,7 +74,10 @@ KPI_NOTES = {
     "Obsolete stock value": "Σ On Hand × Unit Cost of the OBSOLETE SKUs, consignment left out.",
     "Slow SKUs": "SKUs flagged SLOW: more than Slow Mover Months of cover (consignment included).",
     "Slow stock value": "Σ On Hand × Unit Cost of the SLOW SKUs, consignment left out.",
+    "Service level kept (backtest)": "JIT's service level for all SKUs in the last backtest, in %; blank: "
+                                     "run Backtest to measure.",
 }
+BACKTEST_KPI = "Service level kept (backtest)"
 FLAG_NOTES = {
     "Stock value: obsolete": "Cash tied up in OBSOLETE SKUs.",
     "Stock value: slow": "Cash tied up in SLOW SKUs.",
@@ -157,8 +165,35 @@ def cost_of_goods_sold(sales: pd.DataFrame, unit_cost: pd.Series, as_of: Any, hi
     return float(np.nansum(units.to_numpy(dtype=float) * cost))
 
 
+def backtest_kpi(kept: pd.DataFrame | None) -> tuple[float, str]:
+    """The "Service level kept (backtest)" value (in %) and notes, from the Backtest sheet's
+    Service Kept block as read back (fields of ``contract.BACKTEST.beside``); NaN and
+    the KPI's definition when there is no All SKUs row with a figure.
+
+    >>> kept = pd.DataFrame({"sk_group": ["All SKUs"], "sk_measure": ["Cycle service level"],
+    ...     "sk_target": [0.948], "sk_jit": [0.967], "sk_jic": [0.646], "sk_end": [pd.Timestamp("2026-11-20")]})
+    >>> value, notes = backtest_kpi(kept)
+    >>> round(value, 1), notes
+    (96.7, 'Cycle service level 96.7%: target 94.8%, just in case 64.6%, backtest of 2026-11-20.')
+    >>> backtest_kpi(None)[1] == KPI_NOTES[BACKTEST_KPI]
+    True
+    """
+    rows = kept[kept["sk_group"].astype(str).str.strip() == "All SKUs"] if kept is not None and len(kept) else []
+    if not len(rows) or pd.isna(rows["sk_jit"].iloc[0]):
+        return float("nan"), KPI_NOTES[BACKTEST_KPI]
+    row = rows.iloc[0]
+
+    def pct(x: Any) -> str:
+        return "blank" if pd.isna(x) else f"{float(x):.1%}"
+
+    when = "" if pd.isna(row.get("sk_end")) else f", backtest of {pd.Timestamp(row['sk_end']).date()}"
+    measure = str(row.get("sk_measure") or "Service level")
+    return (float(row["sk_jit"]) * 100, f"{measure} {pct(row['sk_jit'])}: target {pct(row['sk_target'])}, "
+                                         f"just in case {pct(row['sk_jic'])}{when}.")
+
+
 def kpis(reorder: pd.DataFrame, sales: pd.DataFrame, settings: Settings,
-         review_log: pd.DataFrame | None) -> pd.DataFrame:
+         review_log: pd.DataFrame | None, backtest: pd.DataFrame | None = None) -> pd.DataFrame:
     """The Dashboard table in the fixed layout of ``contract.dashboard_rows()``.
 
     Definitions: this module's docstring (and ``KPI_NOTES``, which become the Notes).
@@ -175,6 +210,9 @@ def kpis(reorder: pd.DataFrame, sales: pd.DataFrame, settings: Settings,
         As Of Date, History Days, Holding Cost Rate.
     review_log : DataFrame or None
         The Review Log (``contract.REVIEW_LOG.fields``); may be empty.
+    backtest : DataFrame or None
+        The Backtest sheet's Service Kept block as read back (see :func:`backtest_kpi`);
+        None or empty when no backtest has been run.
 
     Returns
     -------
@@ -199,8 +237,8 @@ def kpis(reorder: pd.DataFrame, sales: pd.DataFrame, settings: Settings,
     >>> out.set_index("measure")["value"].iloc[:5].to_dict()
     {'Stock value (cash tied up)': 40.0, 'Consignment stock value': 20.0, 'Yearly holding cost': 10.0, \
 'Stock turns per year': 2.0, 'Average days of cover': 182.5}
-    >>> len(out), out.loc[14, "measure"], float(out.loc[14, "value"])
-    (36, 'A — Vase', 40.0)
+    >>> len(out), out.loc[15, "measure"], float(out.loc[15, "value"])
+    (37, 'A — Vase', 40.0)
     """
     _require(reorder, KPI_INPUT_FIELDS, "reorder")
     _require(sales, ("date", "sku", "quantity"), "sales")
@@ -242,9 +280,11 @@ def kpis(reorder: pd.DataFrame, sales: pd.DataFrame, settings: Settings,
         "Slow SKUs": float(is_slow.sum()),
         "Slow stock value": slow_value,
     }
+    notes = dict(KPI_NOTES)
+    kpi_values[BACKTEST_KPI], notes[BACKTEST_KPI] = backtest_kpi(backtest)
     blocks = [
         pd.DataFrame({"measure": list(K.DASHBOARD_KPIS), "value": [kpi_values[m] for m in K.DASHBOARD_KPIS],
-                      "notes": [KPI_NOTES[m] for m in K.DASHBOARD_KPIS]}),
+                      "notes": [notes[m] for m in K.DASHBOARD_KPIS]}),
         pd.DataFrame({"measure": list(K.DASHBOARD_FLAG_ROWS),
                       "value": [obsolete_value, slow_value, other_value],
                       "notes": [FLAG_NOTES[m] for m in K.DASHBOARD_FLAG_ROWS]}),
