@@ -21,6 +21,7 @@ import mimetypes
 import os
 import smtplib
 import ssl
+import email.policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -161,7 +162,7 @@ def build_draft(order: PurchaseOrder, settings: Any, attachments: Iterable[str |
     subject_template = getattr(settings, "email_subject", "") or "Purchase order {po_number} from {business_name}"
     body_template = clean_text_lines(getattr(settings, "email_body", "") or "{lines}")
 
-    msg = EmailMessage()
+    msg = EmailMessage(policy=_HEADER_POLICY)
     msg["Subject"] = header_text(render(subject_template, values), 300)
     from_addr = getattr(settings, "email_from", "") or ""
     if from_addr.strip():
@@ -178,6 +179,12 @@ def build_draft(order: PurchaseOrder, settings: Any, attachments: Iterable[str |
         main, sub = _mime_type(p)
         msg.add_attachment(p.read_bytes(), maintype=main, subtype=sub, filename=p.name)
     return msg
+
+
+# RFC 5322 allows header lines of 998 characters (78 is a "should"); Python's default
+# folding moves a subject over 78 onto a continuation line, which some readers then show
+# with a leading space. Subjects are capped at 300 characters, so they stay on one line.
+_HEADER_POLICY = email.policy.default.clone(max_line_length=998)
 
 
 def write_eml(msg: EmailMessage, path: str | Path) -> Path:
