@@ -20,6 +20,7 @@ from . import contract as K
 from .errors import Issue
 from .io.parse import Grid, ShopInputs, parse_inputs, parse_sheet
 from .planning import keep_owner_edits, plan_reorder, summarise
+from .planning.availability import out_of_stock_days
 from .planning.backtest import backtest as replay
 from .planning.service_report import service_kept
 from .orders.po import draft_orders as po_drafts
@@ -98,7 +99,9 @@ def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -
     """Read the inputs and the output sheets an action needs, plan every SKU.
 
     The owner's typed ``Order Qty`` values on the existing Reorder sheet are kept (see
-    :func:`jit_workbook.planning.keep_owner_edits`). Raises
+    :func:`jit_workbook.planning.keep_owner_edits`). Where Receipts let the real stock
+    be rebuilt, days out of stock are left out of the demand series
+    (:func:`jit_workbook.planning.availability.out_of_stock_days`). Raises
     :class:`~jit_workbook.errors.WorkbookError` for a missing sheet or column before
     anything is written.
     """
@@ -115,7 +118,9 @@ def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -
     stock = inputs.stock.assign(on_order=inputs.stock["on_order"] + inputs.stock["sku"].map(
         open_qty.set_index("sku")["open_qty"]).fillna(0.0))
     say(f"planning {len(inputs.stock):,} SKUs from {len(inputs.sales):,} sales lines")
-    reorder, plan_issues = plan_reorder(stock, inputs.sales, suppliers, inputs.settings)
+    settings = inputs.settings
+    out = out_of_stock_days(inputs.stock, inputs.sales, inputs.receipts, settings.plan_date(), settings.history_days)
+    reorder, plan_issues = plan_reorder(stock, inputs.sales, suppliers, settings, unavailable=out)
     reorder = keep_owner_edits(reorder, previous[["sku", "suggested_qty", "order_qty"]])
     if len(open_qty):  # say which purchase orders the On Order figure includes
         why = reorder["sku"].map(open_qty.set_index("sku")["reason"])

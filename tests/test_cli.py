@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from jit_workbook import contract as K
+from jit_workbook.demo import SHOPS
 from jit_workbook.io.file_book import backup_path
 
 from conftest import run_cli as run, sheet_frame as sheet_rows
@@ -233,6 +234,27 @@ def test_rows_pasted_below_the_table_are_read(shop):
     assert row["Last Sale"] == dt.datetime(2026, 11, 20)
     # 1,000 is far above this item's usual line, so the series caps it and names its cell
     assert f"1 exceptional sale capped (Sales!C{table_end + 1}: 1,000 counted as " in row["Reason"]
+
+
+def test_recalc_leaves_days_out_of_stock_out_of_the_rate(shop):
+    """A new item whose Receipts show it sat on an empty shelf: those days do not count."""
+    wb = openpyxl.load_workbook(shop)
+    supplier = wb["Suppliers"]["A2"].value
+    day = [dt.datetime.combine(SHOPS["tiny"].as_of, dt.time()) - dt.timedelta(days=9 - k) for k in range(10)]
+    stock_row = dict.fromkeys(K.STOCK.fields) | dict(sku="ZZ-OUT", description="Test item", supplier=supplier,
+                                                       on_hand=2, unit_cost=1, lead_time_days=5, consignment="No",
+                                                       status="Active", forecast_method="Moving Average")
+    wb["Stock"].append([stock_row[f] for f in K.STOCK.fields])
+    # 5 arrive on day 0 and sell 2 + 3; days 2-4 on an empty shelf; 6 arrive on day 5; 1, 2, 1 sold
+    for k, qty in ((0, 2), (1, 3), (5, 1), (7, 2), (9, 1)):
+        wb["Sales"].append([day[k], "ZZ-OUT", qty, None])
+    for k, qty in ((0, 5), (5, 6)):
+        wb["Receipts"].append([f"ZZ-{k}", supplier, "ZZ-OUT", None, day[k], qty])
+    wb.save(shop)
+    assert run("recalc", shop).exit_code == 0
+    row = sheet_rows(shop, "Reorder").set_index("SKU").loc["ZZ-OUT"]
+    assert row["Daily Demand"] == pytest.approx(9 / 7)  # 9 sold over the 10 days less the 3 out of stock
+    assert row["Reason"].endswith(" 3 days out of stock left out of the rate.")
 
 
 def test_excel_error_values_in_inputs_are_named(shop):

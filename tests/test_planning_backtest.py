@@ -106,14 +106,15 @@ class CountingPlanner:
     """Calls the real plan_reorder and counts the calls (a spy: nothing is faked)."""
 
     def __init__(self):
-        self.calls, self.as_of = 0, []
+        self.calls, self.as_of, self.kw = 0, [], []
         self.real = bt.plan_reorder
 
-    def __call__(self, stock, sales, suppliers, settings):
+    def __call__(self, stock, sales, suppliers, settings, **kw):
         self.calls += 1
         self.as_of.append(settings.as_of_date)
+        self.kw.append(kw)
         assert sales["date"].max() <= pd.Timestamp(settings.as_of_date)  # only what was known then
-        return self.real(stock, sales, suppliers, settings)
+        return self.real(stock, sales, suppliers, settings, **kw)
 
 
 @pytest.mark.parametrize("review, days, exp_reviews", [(7, 60, 9), (3.5, 20, 5), (1, 10, 10), (0, 12, 12)])

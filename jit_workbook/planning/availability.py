@@ -53,7 +53,9 @@ def sku_positions(frame: pd.DataFrame, skus: pd.Index) -> np.ndarray:
     """
     if not len(frame):
         return np.empty(0, dtype=np.int64)
-    return skus.get_indexer(frame["sku"].astype("str").str.strip())
+    codes, uniques = pd.factorize(frame["sku"].astype("str"))  # match each distinct SKU once
+    pos = skus.get_indexer(pd.Index(uniques).str.strip())
+    return np.where(codes >= 0, pos[codes], -1)
 
 
 def daily_units(frame: pd.DataFrame | None, date_col: str, skus: pd.Index, first_day: int, days: int,
@@ -74,16 +76,28 @@ def daily_units(frame: pd.DataFrame | None, date_col: str, skus: pd.Index, first
 daily_units(sales, "date", pd.Index(["A"]), 1, 2, positive=True).tolist()
     ([[2.0, 2.0]], [[3.0, 2.0]])
     """
-    n = len(skus)
+    return _per_day(_lines(frame, date_col, skus, first_day, days), len(skus), days, positive)
+
+
+def _lines(frame: pd.DataFrame | None, date_col: str, skus: pd.Index, first_day: int,
+           days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(SKU position, window day, quantity) of the rows that count (see daily_units)."""
     if frame is None or not len(frame):
-        return np.zeros((n, days))
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
     pos = sku_positions(frame, skus)
     day = day_numbers(frame[date_col]) - first_day
     qty = pd.to_numeric(frame["quantity"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     keep = (pos >= 0) & (day >= 0) & (day < days) & np.isfinite(qty)
+    return pos[keep], day[keep], qty[keep]
+
+
+def _per_day(lines: tuple[np.ndarray, np.ndarray, np.ndarray], n: int, days: int,
+             positive: bool = False) -> np.ndarray:
+    """Σ quantity per SKU and day (SKUs × days) of encoded rows; only Quantity > 0 with ``positive``."""
+    pos, day, qty = lines
     if positive:
-        keep &= qty > 0
-    return np.bincount(pos[keep] * days + day[keep], weights=qty[keep], minlength=n * days).reshape(n, days)
+        pos, day, qty = pos[qty > 0], day[qty > 0], qty[qty > 0]
+    return np.bincount(pos * days + day, weights=qty, minlength=n * days).astype(float).reshape(n, days)
 
 
 def rebuild_stock(on_hand: np.ndarray, skus: pd.Index, sales: pd.DataFrame, receipts: pd.DataFrame | None,
@@ -245,10 +259,11 @@ def rebuild(on_hand: np.ndarray, skus: pd.Index, supplier: pd.Series, sales: pd.
     logged = set(named[in_window]) | set(own[pos[ours & in_window]])
     supplier_logged = np.isin(own, list(logged - {""}))
     incomplete = np.bincount(pos[ours & ~(dated & counted)], minlength=n) > 0
-    sold = daily_units(sales, "date", skus, first_day, days, positive=True)
+    sales_lines = _lines(sales, "date", skus, first_day, days)  # encoded once: the Sales sheet is long
+    sold = _per_day(sales_lines, n, days, positive=True)
     received = daily_units(rc, "received", skus, first_day, days)
     on_hand = np.asarray(on_hand, dtype=float)
-    level = _levels(on_hand, daily_units(sales, "date", skus, first_day, days) - received)
+    level = _levels(on_hand, _per_day(sales_lines, n, days) - received)
     known = np.isfinite(on_hand)
     negative = np.isfinite(level) & (level < -STOCK_TOL)
     recorded = has_rows | supplier_logged | (sold.sum(axis=1) <= _TINY)

@@ -25,6 +25,11 @@ Rules of the replay (symbols as in :mod:`.policy`):
   for K × typical only; the rest is a **special order**, bought in for that customer,
   and is reported as ``special_order_units`` rather than replayed.
 * **Lost sales.** Demand that finds the shelf empty is lost, not back-ordered.
+* **Days out of stock.** A window day on which the simulated shelf was empty at the
+  start (after that morning's deliveries) or ran out (some demand unserved) is left out
+  of the demand series of the later reviews' plans (``plan_reorder``'s
+  ``unavailable``), as the plan leaves out days out of stock in the shop's own records.
+  Days before the window are not censored.
 * **Starting stock** (both policies): the Order Up To level S of a plan made the day
   before the window, rounded up to a whole unit (0 when S is blank, e.g. no lead time).
 * **Just-in-case baseline.** At the same reviews, when Inventory Position < 30 × d,
@@ -283,6 +288,7 @@ class _Shelf:
         self.arrivals = np.zeros((n, days + horizon + 1))
         self.received = np.zeros((n, days), dtype=bool)
         self.unmet = np.zeros((n, days), dtype=bool)
+        self.censored = np.zeros((n, days), dtype=bool)  # empty at the start of the day, or ran out
         self.end_stock = np.zeros((n, days))
         self.served = np.zeros(n)
         self.lost = np.zeros(n)
@@ -302,11 +308,13 @@ class _Shelf:
         self.received[:, t] = due > 0
         self.on_hand += due
         self.on_order -= due
+        self.censored[:, t] = self.on_hand <= _TINY
         served = np.minimum(self.on_hand, demand)
         self.on_hand -= served
         self.served += served
         short = demand - served
         self.unmet[:, t] = short > _TINY
+        self.censored[:, t] |= self.unmet[:, t]
         self.lost += short
         self.end_stock[:, t] = self.on_hand
 
@@ -420,14 +428,24 @@ def backtest(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame, 
     moq = pd.to_numeric(st["moq"], errors="coerce").to_numpy(dtype=float)
     case_pack = pd.to_numeric(st["case_pack"], errors="coerce").to_numpy(dtype=float)
 
-    def plan_on(day: int, on_hand: np.ndarray, on_order: np.ndarray) -> pd.DataFrame:
-        """plan_reorder as it would have run on the morning of ``day`` (As Of = day − 1)."""
+    history = int(settings.history_days)
+
+    def plan_on(day: int, on_hand: np.ndarray, on_order: np.ndarray,
+                censored: np.ndarray | None = None) -> pd.DataFrame:
+        """plan_reorder as it would have run on the morning of ``day`` (As Of = day − 1);
+        ``censored``: the window days replayed so far on which the shelf was empty or ran
+        out, left out of the demand series."""
         as_of = (np.datetime64(day - 1, "D")).astype(object)
         frame = st.copy()
         frame["on_hand"] = on_hand
         frame["on_order"] = on_order
         past = known.iloc[: int(np.searchsorted(known_days, day, side="left"))]
-        plan, _ = plan_reorder(frame, past, suppliers, settings.model_copy(update={"as_of_date": as_of}))
+        extra = {}
+        if censored is not None and censored.any():  # the last `history` replayed days, aligned to the window
+            k = min(censored.shape[1], history)
+            extra["unavailable"] = np.zeros((n, history), dtype=bool)
+            extra["unavailable"][:, history - k:] = censored[:, censored.shape[1] - k:]
+        plan, _ = plan_reorder(frame, past, suppliers, settings.model_copy(update={"as_of_date": as_of}), **extra)
         return plan
 
     start_plan = plan_on(first_day, np.zeros(n), np.zeros(n))
@@ -445,7 +463,7 @@ def backtest(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame, 
     for t in range(days):
         if t % step == 0:
             jit, jic = shelves["jit"], shelves["jic"]
-            plan = plan_on(first_day + t, jit.on_hand, jit.on_order)
+            plan = plan_on(first_day + t, jit.on_hand, jit.on_order, jit.censored[:, :t])
             target_sum += plan["service_level"].to_numpy(dtype=float)
             lead_now = _whole_days(plan["lead_time_days"].to_numpy(dtype=float))
             jit.order(t, plan["suggested_qty"].to_numpy(dtype=float), lead_now)

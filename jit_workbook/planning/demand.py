@@ -7,7 +7,9 @@ its series on that first sale, so the days before it existed do not dilute its d
 Each day's quantities are netted (returns lower that day's demand) and the day is then
 clipped at 0. An exceptional line — more than ``EXCEPTIONAL_LINE_FACTOR`` (K) times the
 SKU's typical line — counts as K × typical in the series (:func:`cap_exceptional_lines`);
-sales value, last sale and the Sales sheet itself keep the real quantity.
+sales value, last sale and the Sales sheet itself keep the real quantity. Days the item
+was out of stock can be left out of its series (``unavailable``; see
+:mod:`.availability`), so the rate is measured over the days it could be bought.
 
 Everything is vectorised: sales lines are turned into (SKU position, day) integer pairs
 once and summed with ``numpy.bincount``; there is no Python loop per SKU or per day.
@@ -356,7 +358,8 @@ def sales_summary(sales: pd.DataFrame, skus: Sequence[str] | pd.Series, as_of: A
         largest of them: ``capped_row`` (its Excel row on Sales, -1 when none),
         ``capped_quantity`` (its units) and ``capped_counted`` (units counted; both
         NaN when none). Sales value, sold in window and last sale use the real
-        quantities.
+        quantities. ``censored_days``: days left out as out of stock (see
+        :func:`sales_summary_and_series`).
 
     Source: Silver, Pyke & Thomas (2017), ch. 3 (moving-average demand estimate)
     and ch. 2 (annual dollar usage for the ABC classification).
@@ -373,11 +376,20 @@ def sales_summary(sales: pd.DataFrame, skus: Sequence[str] | pd.Series, as_of: A
 
 
 def sales_summary_and_series(sales: pd.DataFrame, skus: Sequence[str] | pd.Series, as_of: Any,
-                             history_days: int, fallback_price: Any = None
+                             history_days: int, fallback_price: Any = None, unavailable: Any = None
                              ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """:func:`sales_summary`, plus the SKUs × days demand matrix and valid-day mask it was
     computed from (as :func:`daily_demand_matrix` gives them), so a forecast method
     uses the very same series without building it again.
+
+    ``unavailable`` (optional, bool, SKUs × ``history_days``, aligned with the matrix)
+    marks days the item could not be bought (out of stock): they are left out of its
+    series (mask False), so d and σd are measured over the days it was available —
+    unless that would leave the SKU no day at all. The summary's ``censored_days``
+    counts the days so left out (0 without ``unavailable``).
+
+    Source: Nahmias (1994), "Demand estimation in lost sales inventory systems", Naval
+    Research Logistics 41(6) (sales during a stock-out understate demand).
 
     >>> sales = pd.DataFrame({"date": pd.to_datetime(["2026-01-02", "2026-01-04"]),
     ...                       "sku": ["A", "A"], "quantity": [3.0, 1.0], "unit_price": [2.0, 2.0]})
@@ -392,6 +404,15 @@ def sales_summary_and_series(sales: pd.DataFrame, skus: Sequence[str] | pd.Serie
     as_of_day = day_number(as_of)
     first = _first_sale_days(enc, n_skus)
     matrix, mask, counted = _matrix(enc, first, as_of_day, int(history_days))
+    censored = np.zeros(n_skus, dtype=np.int64)
+    if unavailable is not None:
+        unavailable = np.asarray(unavailable, dtype=bool)
+        if unavailable.shape != mask.shape:
+            raise ValueError(f"unavailable must be SKUs × history_days {mask.shape}, got {unavailable.shape}")
+        kept = mask & ~unavailable
+        kept[~kept.any(axis=1)] = mask[~kept.any(axis=1)]  # never leave a SKU without a day
+        censored = (mask & ~kept).sum(axis=1)
+        mask = kept
     d, sd = moving_average(matrix, mask)
     capped = _largest_capped_lines(enc, counted, n_skus)
 
@@ -417,6 +438,7 @@ def sales_summary_and_series(sales: pd.DataFrame, skus: Sequence[str] | pd.Serie
             "first_sale": days_to_datetimes(first),
             "last_sale": days_to_datetimes(last),
             **capped,
+            "censored_days": censored,
         },
         index=pd.Index(np.asarray(skus, dtype=object), dtype="str", name="sku"),
     )

@@ -113,7 +113,6 @@ class _Transposed:
         after_demand = _after_first_t(self.demand)
         self.first = self.demand & ~after_demand  # the first demand day
         self.later = self.demand & after_demand  # later demand days
-        self.series_start = np.where(self.m.any(axis=0), self.m.argmax(axis=0), 0)
 
 
 def _smooth_step(level: np.ndarray, value: np.ndarray, init: np.ndarray, upd: np.ndarray, alpha: float,
@@ -216,7 +215,8 @@ def _recursions(tr: _Transposed, want: Any, alpha: float = 0.1, alpha_d: float =
     size_d = size if alpha_d == CROSTON_ALPHA else np.zeros(n)  # TSB's z (α_d)
     interval = np.zeros(n)  # Croston's smoothed days between demands p
     prob = np.zeros(n)  # TSB's chance of demand π
-    last = (tr.series_start - 1).astype(float)  # the previous demand day (or the day before the start)
+    valid = np.zeros(n)  # the SKU's valid days so far: Croston's intervals skip days off its series
+    last = np.zeros(n)  # valid days up to the previous demand day (0 before the first)
     seen = np.zeros(n, dtype=bool)  # a demand before day t
     croston, tsb_, ses_, damped_ = CROSTON in want, TSB in want, SES in want, DAMPED in want
     if damped_:
@@ -236,8 +236,9 @@ def _recursions(tr: _Transposed, want: Any, alpha: float = 0.1, alpha_d: float =
             row.fill(0.0)
             np.divide(size, interval, out=row, where=seen)
             row *= SBA_FACTOR
-            _smooth_step(interval, t - last, first, later, CROSTON_ALPHA, tmp)
-            np.copyto(last, float(t), where=tr.demand[t])
+            valid += tr.m[t]
+            _smooth_step(interval, valid - last, first, later, CROSTON_ALPHA, tmp)
+            np.copyto(last, valid, where=tr.demand[t])
         if tsb_:
             np.multiply(prob, size_d, out=rows[TSB])  # 0 before the first demand (z = 0)
             _smooth_step(prob, tr.demand[t].astype(float), init, upd, alpha_p, tmp)
@@ -339,7 +340,8 @@ def croston_sba(matrix: Any, mask: Any) -> tuple[np.ndarray, np.ndarray]:
     """Croston's method with the Syntetos–Boylan bias correction (SBA).
 
     On a day with demand (x_t > 0), with q_t the days since the previous demand day
-    (for the first demand: days since the series start, counting both ends):
+    (for the first demand: days since the series start, counting both ends; only days
+    in the series count, so a day left out of ``mask`` — out of stock — is skipped):
     z_t = α·x_t + (1 − α)·z_{t−1},  p_t = α·q_t + (1 − α)·p_{t−1}
     (the first demand sets z = x_t, p = q_t); on other days z and p stay.
     ŷ_{t+1} = 0.95 · z_t / p_t, with α = 0.1 and 0.95 = 1 − α/2.
@@ -906,11 +908,16 @@ def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_cod
     # Hold-out origins lie in the last `holdout_days` columns: score only those.
     actual_h = actual[:, lo:]
     origin_hold = origin_hold[:, lo:]
-    totals = {name: fits[name].origin_totals(lo, n_org, h) for name in (SES, CROSTON, TSB, DAMPED)}
+    # Flat forecasts × the valid days among the h (= h without holes): the actual total
+    # leaves out days off the series (out of stock), so the forecast does too. Damped
+    # Trend's total runs over the h calendar days.
+    span = full[:, lo + h:n_org + h] - full[:, lo:n_org]
+    totals = {name: fits[name].origin_totals(lo, n_org, h if fits[name].trend_t is not None else span)
+              for name in (SES, CROSTON, TSB, DAMPED)}
     # Moving Average: ŷ_t = mean of the valid days before t (see moving_average_fitted).
     count = full[:, lo:n_org]
     with np.errstate(invalid="ignore", divide="ignore"):
-        totals[MOVING_AVERAGE] = np.where(m[:, lo:n_org] & (count > 0), cx[:, lo:n_org] / count, np.nan) * h
+        totals[MOVING_AVERAGE] = np.where(m[:, lo:n_org] & (count > 0), cx[:, lo:n_org] / count, np.nan) * span
     seasonal_ok = np.zeros(n_skus, dtype=bool)
     if days is not None and n_org > lo:
         days = pd.DatetimeIndex(days)

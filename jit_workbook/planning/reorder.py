@@ -158,13 +158,14 @@ def _forecast_methods(st: pd.DataFrame, settings: Settings) -> np.ndarray:
 
 
 def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame,
-                 settings: Settings) -> tuple[pd.DataFrame, list[Issue]]:
+                 settings: Settings, *, unavailable: np.ndarray | None = None) -> tuple[pd.DataFrame, list[Issue]]:
     """The Reorder sheet: one row per Stock SKU, in Stock order, and the data issues found.
 
     For each SKU (symbols as in :mod:`.policy`):
 
     1. d, σd: mean and sample standard deviation of units sold per day over the
-       ``history_days`` ending on the As Of Date (:func:`.demand.sales_summary`).
+       ``history_days`` ending on the As Of Date (:func:`.demand.sales_summary`;
+       exceptional lines capped, days in ``unavailable`` left out).
     2. ABC class from the window's sales value (:func:`.classify.abc_class`).
     3. L, σL from Stock, else the SKU's supplier (:func:`lead_times`); σL defaults to 0.
     4. p from Stock's Service Level, else the ABC class's setting; z = Φ⁻¹(p).
@@ -194,6 +195,11 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
     settings : Settings
         As Of Date (``plan_date()``), review period, history days, service levels,
         obsolete and slow-mover limits, forecast method.
+    unavailable : ndarray of bool, optional
+        SKUs (Stock order) × ``history_days`` (column j = As Of − history_days + 1 + j):
+        days the item could not be bought (out of stock), left out of its demand series
+        (:func:`.demand.sales_summary_and_series`; :func:`.availability.out_of_stock_days`
+        finds them from Receipts). None: every day counts.
 
     Returns
     -------
@@ -250,10 +256,11 @@ Safety stock by the normal formula (too little history for its own errors).
 
     # 1-2. Demand and ABC.
     summary, matrix, mask = sales_summary_and_series(sales, sku, as_of, history,
-                            fallback_price=np.where(np.isnan(unit_price), unit_cost, unit_price))
+                            fallback_price=np.where(np.isnan(unit_price), unit_cost, unit_price),
+                            unavailable=unavailable)
     d = summary["daily_demand"].to_numpy()
     sd = summary["demand_std"].to_numpy()
-    d_window = d  # the window mean: NO DEMAND, days of cover and SLOW stay on what really sold
+    d_window = d  # the series mean: NO DEMAND, days of cover and SLOW stay on it, not on the forecast
     sales_value = summary["sales_value"].to_numpy()
     abc = abc_class(sales_value)
 
@@ -467,13 +474,16 @@ def _reasons(*, status: np.ndarray, stock_status: pd.Series, check_text: pd.Seri
 def _series_notes(summary: pd.DataFrame) -> pd.Series:
     """What the daily demand series left out or capped, as sentences to append to the
     reason ("" when nothing): the exceptional sales capped (naming the largest line's
-    Quantity cell on Sales)."""
+    Quantity cell on Sales) and the days out of stock left out."""
     n = summary["capped_lines"].to_numpy()
     cell = "Sales!" + SALES.letter("quantity") + _text(summary["capped_row"].to_numpy().astype(str))
     largest = np.where(n == 1, " exceptional sale capped (", " exceptional sales capped (largest ").astype(object)
     capped = (" " + fmt_qty(n) + largest + cell + ": " + fmt_qty(summary["capped_quantity"]) + " counted as "
               + fmt_qty(summary["capped_counted"]) + ").")
-    return _choose([n > 0], [capped], "")
+    days = summary["censored_days"].to_numpy()
+    out = (" " + fmt_qty(days) + np.where(days == 1, " day", " days").astype(object)
+           + " out of stock left out of the rate.")
+    return _choose([n > 0], [capped], "") + _choose([days > 0], [out], "")
 
 
 # ---------------------------------------------------------------------------------
