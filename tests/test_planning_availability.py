@@ -97,7 +97,7 @@ def test_days_out_of_stock_by_hand_and_the_plan_measured_without_them():
     out, _ = plan(stock, make_sales(*P_SALES), history_days=30, unavailable=got)
     assert out.loc[0, "daily_demand"] == pytest.approx(9 / 7)  # 10 days less the 3 out of stock
     assert out.loc[0, "demand_std"] == pytest.approx(statistics.stdev([2, 3, 1, 0, 2, 0, 1]))
-    assert out.loc[0, "reason"].endswith(" 3 days out of stock left out of the rate.")
+    assert out.loc[0, "reason"].endswith(" 3 days out of stock left out of the rate. Safety stock by the normal formula.")
 
 
 
@@ -197,17 +197,18 @@ def test_auto_scores_a_flat_series_with_a_stock_out_as_perfect():
 # The backtest's replay
 # ---------------------------------------------------------------------------------
 def test_replay_leaves_the_days_its_shelf_was_empty_out_of_later_plans(monkeypatch):
-    # A sells 2 a day; on window day 2 fifteen more lines of 2 (32 that day). Lead time 10,
+    # A sells 2 a day; on window day 2 eight more lines of 2 (18 that day). Lead time 10,
     # review 7, history 20 days, Moving Average. The start plan has d = 2, σd = 0, so the
-    # shelf starts at S = 2 × 17 + 2 × 7 = 48: 46, 44, 12, 10, 8, 6, 4, 2 and 0 at the end
-    # of day 8. Day 7's order arrives on day 17, so days 9-16 start empty.
+    # shelf starts at S = 2 × 17 = 34 (order up to the reorder point): 32, 30, 12, 10, 8,
+    # 6, 4, 2 and 0 at the end of day 8. Day 7's order arrives on day 17, so days 9-16
+    # start empty.
     # Review on day 14 (As Of = day 13, history days -6 .. 13): days 9-13 are left out, and
-    # d = (14 × 2 + 32) / 15 = 4.0 over days -6 .. 8 (3.5 if every day counted).
+    # d = (14 × 2 + 18) / 15 over days -6 .. 8.
     # B is A with two more lines of 2 on day 8: it starts that day with 2 and runs out
-    # (4 unserved), so day 8 is left out too: d = (13 × 2 + 32) / 14 over days -6 .. 7.
+    # (4 unserved), so day 8 is left out too: d = (13 × 2 + 18) / 14 over days -6 .. 7.
     first = AS_OF - dt.timedelta(days=20)
     lines = [(first + dt.timedelta(days=k), sku, 2.0) for k in range(-40, 21) for sku in "AB"]
-    lines += [(first + dt.timedelta(days=2), sku, 2.0) for _ in range(15) for sku in "AB"]
+    lines += [(first + dt.timedelta(days=2), sku, 2.0) for _ in range(8) for sku in "AB"]
     lines += [(first + dt.timedelta(days=8), "B", 2.0)] * 2
     stock = make_stock(*[dict(sku=sku, lead_time_days=10.0, service_level=0.95) for sku in "AB"])
     spy = CountingPlanner()
@@ -216,13 +217,13 @@ def test_replay_leaves_the_days_its_shelf_was_empty_out_of_later_plans(monkeypat
     s = Settings(as_of_date=AS_OF, review_period_days=7, history_days=20, forecast_method="Moving Average")
     bt.backtest(stock, make_sales(*lines), ACME, s, days=21)
     assert spy.as_of == [first - dt.timedelta(days=1)] + [first + dt.timedelta(days=k - 1) for k in (0, 7, 14)]
-    assert [p[0].loc[0, "daily_demand"] for p in plans[:3]] == pytest.approx([2.0, 2.0, 70 / 20])
-    assert plans[2][0].loc[1, "daily_demand"] == pytest.approx(70 / 20)  # B's day 8 is still to come
+    assert [p[0].loc[0, "daily_demand"] for p in plans[:3]] == pytest.approx([2.0, 2.0, 56 / 20])
+    assert plans[2][0].loc[1, "daily_demand"] == pytest.approx(56 / 20)  # B's day 8 is still to come
     assert spy.kw[:3] == [{}, {}, {}]  # no day censored yet: the plan is called as before
     out = spy.kw[3]["unavailable"]
     assert out.shape == (2, 20) and out.tolist() == [[False] * 15 + [True] * 5, [False] * 14 + [True] * 6]
-    assert plans[3][0]["daily_demand"].tolist() == pytest.approx([60 / 15, 58 / 14])
-    assert plans[3][0].loc[0, "reason"].endswith(" 5 days out of stock left out of the rate.")
+    assert plans[3][0]["daily_demand"].tolist() == pytest.approx([46 / 15, 44 / 14])
+    assert " 5 days out of stock left out of the rate." in plans[3][0].loc[0, "reason"]
 
 
 def test_docstring_examples_run():

@@ -442,7 +442,7 @@ def test_damped_trend_row_by_hand_and_chosen_by_auto_for_a_rising_item():
         assert row["demand_std"] == pytest.approx(sd, rel=1e-12)
         assert row["safety_stock"] == pytest.approx(ss, rel=1e-12)
         assert row["reorder_point"] == pytest.approx(over + ss, rel=1e-12)
-        assert row["order_up_to"] == pytest.approx(over + ss + 7 * d, rel=1e-12)
+        assert row["order_up_to"] == pytest.approx(over + ss, rel=1e-12)  # order up to the reorder point
         assert over > 12 * d  # the rising trend is carried into the next 12 days
 
 
