@@ -205,7 +205,8 @@ def test_replay_leaves_the_days_its_shelf_was_empty_out_of_later_plans(monkeypat
     # Review on day 14 (As Of = day 13, history days -6 .. 13): days 9-13 are left out, and
     # d = (14 × 2 + 18) / 15 over days -6 .. 8.
     # B is A with two more lines of 2 on day 8: it starts that day with 2 and runs out
-    # (4 unserved), so day 8 is left out too: d = (13 × 2 + 18) / 14 over days -6 .. 7.
+    # (4 unserved); a day that ran out part way is kept with its recorded sales:
+    # d = (13 × 2 + 18 + 6) / 15 over days -6 .. 8.
     first = AS_OF - dt.timedelta(days=20)
     lines = [(first + dt.timedelta(days=k), sku, 2.0) for k in range(-40, 21) for sku in "AB"]
     lines += [(first + dt.timedelta(days=2), sku, 2.0) for _ in range(8) for sku in "AB"]
@@ -219,11 +220,10 @@ def test_replay_leaves_the_days_its_shelf_was_empty_out_of_later_plans(monkeypat
     assert spy.as_of == [first - dt.timedelta(days=1)] + [first + dt.timedelta(days=k - 1) for k in (0, 7, 14)]
     assert [p[0].loc[0, "daily_demand"] for p in plans[:3]] == pytest.approx([2.0, 2.0, 56 / 20])
     assert plans[2][0].loc[1, "daily_demand"] == pytest.approx(56 / 20)  # B's day 8 is still to come
-    assert spy.kw[:3] == [{}, {}, {}]  # no day censored yet: the plan is called as before
+    assert spy.kw[:3] == [{"explain": False}] * 3  # no day censored yet; the replay writes no Reasons
     out = spy.kw[3]["unavailable"]
-    assert out.shape == (2, 20) and out.tolist() == [[False] * 15 + [True] * 5, [False] * 14 + [True] * 6]
-    assert plans[3][0]["daily_demand"].tolist() == pytest.approx([46 / 15, 44 / 14])
-    assert " 5 days out of stock left out of the rate." in plans[3][0].loc[0, "reason"]
+    assert out.shape == (2, 20) and out.tolist() == [[False] * 15 + [True] * 5] * 2
+    assert plans[3][0]["daily_demand"].tolist() == pytest.approx([46 / 15, 50 / 15])
 
 
 def test_docstring_examples_run():

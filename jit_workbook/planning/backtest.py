@@ -26,10 +26,12 @@ Rules of the replay (symbols as in :mod:`.policy`):
   and is reported as ``special_order_units`` rather than replayed.
 * **Lost sales.** Demand that finds the shelf empty is lost, not back-ordered.
 * **Days out of stock.** A window day on which the simulated shelf was empty at the
-  start (after that morning's deliveries) or ran out (some demand unserved) is left out
-  of the demand series of the later reviews' plans (``plan_reorder``'s
-  ``unavailable``), as the plan leaves out days out of stock in the shop's own records.
-  Days before the window are not censored.
+  start (after that morning's deliveries) is left out of the demand series of the
+  later reviews' plans (``plan_reorder``'s ``unavailable``), as the plan leaves out
+  days out of stock in the shop's own records. A day on which the shelf ran out part
+  way is kept, with its recorded sales: stock-outs happen on the busiest days, so
+  leaving those out would bias the rate down (measured on the real shop: 86% → 78%
+  cycle service). Days before the window are not censored.
 * **Starting stock** (both policies): the Order Up To level S of a plan made the day
   before the window, rounded up to a whole unit (0 when S is blank, e.g. no lead time).
 * **Just-in-case baseline.** At the same reviews, when Inventory Position < 30 × d,
@@ -288,7 +290,7 @@ class _Shelf:
         self.arrivals = np.zeros((n, days + horizon + 1))
         self.received = np.zeros((n, days), dtype=bool)
         self.unmet = np.zeros((n, days), dtype=bool)
-        self.censored = np.zeros((n, days), dtype=bool)  # empty at the start of the day, or ran out
+        self.censored = np.zeros((n, days), dtype=bool)  # empty at the start of the day
         self.end_stock = np.zeros((n, days))
         self.served = np.zeros(n)
         self.lost = np.zeros(n)
@@ -314,7 +316,6 @@ class _Shelf:
         self.served += served
         short = demand - served
         self.unmet[:, t] = short > _TINY
-        self.censored[:, t] |= self.unmet[:, t]
         self.lost += short
         self.end_stock[:, t] = self.on_hand
 
@@ -445,7 +446,8 @@ def backtest(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame, 
             k = min(censored.shape[1], history)
             extra["unavailable"] = np.zeros((n, history), dtype=bool)
             extra["unavailable"][:, history - k:] = censored[:, censored.shape[1] - k:]
-        plan, _ = plan_reorder(frame, past, suppliers, settings.model_copy(update={"as_of_date": as_of}), **extra)
+        plan, _ = plan_reorder(frame, past, suppliers, settings.model_copy(update={"as_of_date": as_of}),
+                               explain=False, **extra)
         return plan
 
     start_plan = plan_on(first_day, np.zeros(n), np.zeros(n))

@@ -158,7 +158,8 @@ def _forecast_methods(st: pd.DataFrame, settings: Settings) -> np.ndarray:
 
 
 def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame,
-                 settings: Settings, *, unavailable: np.ndarray | None = None) -> tuple[pd.DataFrame, list[Issue]]:
+                 settings: Settings, *, unavailable: np.ndarray | None = None,
+                 explain: bool = True) -> tuple[pd.DataFrame, list[Issue]]:
     """The Reorder sheet: one row per Stock SKU, in Stock order, and the data issues found.
 
     For each SKU (symbols as in :mod:`.policy`):
@@ -200,6 +201,9 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
         days the item could not be bought (out of stock), left out of its demand series
         (:func:`.demand.sales_summary_and_series`; :func:`.availability.out_of_stock_days`
         finds them from Receipts). None: every day counts.
+    explain : bool, default True
+        Write the Reason sentences; the backtest, which never shows them, passes False
+        (the reasons are a fifth of a plan's time) and gets "" instead.
 
     Returns
     -------
@@ -331,13 +335,13 @@ Safety stock by the normal formula (too little history for its own errors).
         "service_level": p_problem.where(bad_p, ""),
     })
 
-    reasons = _reasons(
+    reasons = pd.Series("", index=range(len(st)), dtype="str") if not explain else _reasons(
         status=status, stock_status=stock_status, check_text=check_text, problems=problems,
         on_hand=on_hand, on_order=on_order, position=position, rop=rop, up_to=up_to,
         qty=suggested, cases=cases, raised=raised, moq=moq, case_pack=case_pack,
         sold_in_window=summary["sold_in_window"].to_numpy(), history=history, flags=flags,
-        last_sale=last_sale, as_of_day=day_number(as_of), cover=cover) + _series_notes(summary)
-    reasons = reasons + _safety_reasons(status, settings.safety_stock_method, windows, protect, abc)
+        last_sale=last_sale, as_of_day=day_number(as_of), cover=cover) + _series_notes(summary) \
+        + _safety_reasons(status, settings.safety_stock_method, windows, protect, abc)
 
     order_value = suggested * np.nan_to_num(unit_cost, nan=0.0)
     reorder = pd.DataFrame({
