@@ -446,6 +446,37 @@ def test_damped_trend_row_by_hand_and_chosen_by_auto_for_a_rising_item():
         assert over > 12 * d  # the rising trend is carried into the next 12 days
 
 
+def test_seasonal_profiles_learn_from_two_years_of_sales_when_history_days_is_one():
+    """History Days 365, two years on Sales: the monthly indices come from all 730 days
+    (README formula 2, Seasonal), the level from the last 365. One SKU, so the pooled
+    profile is its own and the shrinkage changes nothing. Plain loops from the lines."""
+    start = AS_OF - dt.timedelta(days=729)
+    days = [start + dt.timedelta(days=k) for k in range(730)]
+    # the first year's peak is higher, so a profile from the last 365 days alone differs
+    qty = [2 + ((10 if k < 365 else 6) if d.month in (10, 11, 12) else 0) + (k % 3) for k, d in enumerate(days)]
+    sales = make_sales(*[(d, "W", q) for d, q in zip(days, qty)])
+    stock = make_stock(dict(sku="W", on_hand=0, lead_time_days=5, service_level=0.95, forecast_method="Seasonal"))
+    out, _ = plan(stock, sales, make_suppliers(("Acme", 5.0, 0.0)), history_days=365)
+    by_month = defaultdict(list)
+    for d, q in zip(days, qty):
+        by_month[d.month].append(q)
+    means = {mo: sum(v) / len(v) for mo, v in by_month.items()}
+    avg = sum(means.values()) / 12
+    index = {mo: means[mo] / avg for mo in means}
+    last = list(zip(days, qty))[-365:]
+    level = sum(q for _, q in last) / sum(index[d.month] for d, _ in last)
+    tomorrow = AS_OF + dt.timedelta(days=1)
+    assert out.loc[0, "forecast_method"] == "Seasonal"
+    assert out.loc[0, "daily_demand"] == pytest.approx(level * index[tomorrow.month], rel=1e-9)
+    # the same sum from the last 365 days' months only (what History Days alone would give)
+    year = defaultdict(list)
+    for d, q in last:
+        year[d.month].append(q)
+    short_index = {mo: (sum(v) / len(v)) / (sum(sum(w) / len(w) for w in year.values()) / 12) for mo, v in year.items()}
+    short_level = sum(q for _, q in last) / sum(short_index[d.month] for d, _ in last)
+    assert out.loc[0, "daily_demand"] != pytest.approx(short_level * short_index[tomorrow.month], rel=1e-3)
+
+
 # ---------------------------------------------------------------------------------
 # The random shop against a one-SKU-at-a-time reference
 # ---------------------------------------------------------------------------------

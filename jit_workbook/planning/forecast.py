@@ -694,6 +694,27 @@ def _seasonal_profiles(x: np.ndarray, m: np.ndarray, days: pd.DatetimeIndex, cat
     return _Profiles(profile=profile, kind=kind, source=source, keys=keys)
 
 
+def _profiles_from(x: np.ndarray, m: np.ndarray, days: pd.DatetimeIndex, category_codes: Any, fit_mask: Any,
+                   season_history: tuple[np.ndarray, np.ndarray] | None) -> tuple[_Profiles, np.ndarray]:
+    """:func:`_seasonal_profiles`, estimated from ``season_history`` when given: a longer
+    SKUs × days matrix and mask ending on the same day as ``x`` (its last ``x.shape[1]``
+    columns are ``x``'s days, masked by ``fit_mask`` there), so a yearly profile can be
+    learnt, and checked on a hold-out, when History Days is only a year. The levels are
+    still measured on ``x``. Also returns each SKU's days the profile was fitted on."""
+    fm = m if fit_mask is None else (np.asarray(fit_mask, dtype=bool) & m)
+    if season_history is None:
+        return _seasonal_profiles(x, m, days, category_codes, fm), fm.sum(axis=1)
+    xl, ml = (np.asarray(a) for a in season_history)
+    n = x.shape[1]
+    if xl.shape[0] != x.shape[0] or xl.shape[1] < n:
+        raise ValueError(f"season_history must have the same SKUs and at least {n} days, got {xl.shape}")
+    fml = ml.astype(bool).copy()
+    fml[:, -n:] &= fm
+    long_days = pd.date_range(end=days[-1], periods=xl.shape[1], freq="D")
+    prof = _seasonal_profiles(xl, ml.astype(bool), long_days, category_codes, fml)
+    return _Profiles(prof.profile, prof.kind, prof.source, _keys(days, prof.kind)), fml.sum(axis=1)
+
+
 def _levels_at(x: np.ndarray, m: np.ndarray, prof: _Profiles, cols: slice,
                cum_x: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The level ℓ as of the start of the day columns ``cols`` of 0 .. days (column
@@ -810,7 +831,8 @@ def _first_scored_day(n_days: int, holdout_days: int = HOLDOUT_DAYS) -> int:
 def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_codes: Any = None,
          alpha: float = 0.1, alpha_d: float = 0.1, alpha_p: float = 0.1,
          holdout_days: int = HOLDOUT_DAYS, score_horizon: int = SCORE_HORIZON_DAYS,
-         _fits_cache: dict[str, Any] | None = None) -> AutoChoice:
+         _fits_cache: dict[str, Any] | None = None,
+         season_history: tuple[np.ndarray, np.ndarray] | None = None) -> AutoChoice:
     """Pick a forecast method per SKU by how well it would have forecast the SKU's recent demand.
 
     Rolling-origin backtest: every day t of the hold-out (the SKU's last
@@ -921,14 +943,14 @@ def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_cod
     seasonal_ok = np.zeros(n_skus, dtype=bool)
     if days is not None and n_org > lo:
         days = pd.DatetimeIndex(days)
-        prof = _seasonal_profiles(x, m, days, category_codes, fit_mask=before)
+        prof, fitted_days = _profiles_from(x, m, days, category_codes, before, season_history)
         level, s_t = _levels_at(x, m, prof, slice(lo, n_org), cum_x=cx)
         first = np.where(m.any(axis=1), m.argmax(axis=1), n_days)
         level[~(m[:, lo:n_org] & (np.arange(lo, n_org)[None, :] > first[:, None]))] = np.nan
         cs = np.zeros((n_skus, n_days - lo + 1))
         np.cumsum(s_t[:, lo:], axis=1, out=cs[:, 1:])  # Σ s from day lo
         totals[SEASONAL] = level * (cs[:, h:h + n_org - lo] - cs[:, :n_org - lo])
-        own_year = before.sum(axis=1) >= YEAR_DAYS
+        own_year = fitted_days >= YEAR_DAYS
         seasonal_ok = (prof.kind == "yearly") & (prof.source != "flat") & ((prof.source != "own") | own_year)
 
     scores = np.full((n_skus, len(CANDIDATES)), np.nan)
@@ -1000,7 +1022,8 @@ def _param(params: Any, name: str, default: float) -> float:
 
 def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | None = None,
              category_codes: Any = None, params: Any = None, horizon_days: Any = 0.0,
-             keep_fitted: bool = False) -> ForecastResult:
+             keep_fitted: bool = False,
+             season_history: tuple[np.ndarray, np.ndarray] | None = None) -> ForecastResult:
     """Forecast daily demand per SKU with each SKU's method.
 
     Moving Average: d = window mean, σ = sample standard deviation of the daily series
@@ -1029,6 +1052,10 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
     keep_fitted : bool, default False
         Also return each day's fitted rate and seasonal index (for the empirical
         safety stock, :mod:`.safety`).
+    season_history : (matrix, mask), optional
+        A longer daily history of the same SKUs, ending on the same day, that the
+        seasonal profiles are learnt from (the plan passes up to 730 days when the Sales
+        sheet has them); the levels and every other method use ``matrix``.
 
     Returns
     -------
@@ -1076,11 +1103,13 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
         fits = _fits(tr, alpha, alpha_d, alpha_p, keep_from=0 if keep_fitted else _first_scored_day(x.shape[1]))
         rows = methods == AUTO
         if rows.all():
-            chosen = auto(x, m, days, category_codes, alpha, alpha_d, alpha_p, _fits_cache=fits).method
+            chosen = auto(x, m, days, category_codes, alpha, alpha_d, alpha_p, _fits_cache=fits,
+                          season_history=season_history).method
         else:
             chosen = auto(x[rows], m[rows], days, None if category_codes is None else np.asarray(
                 category_codes, dtype=object)[rows], alpha, alpha_d, alpha_p,
-                _fits_cache={k: v.rows(rows) for k, v in fits.items()}).method
+                _fits_cache={k: v.rows(rows) for k, v in fits.items()},
+                season_history=None if season_history is None else tuple(a[rows] for a in season_history)).method
         methods = methods.copy()
         methods[rows] = chosen
         needed = set(methods)
@@ -1099,7 +1128,7 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
             continue
         if name == SEASONAL:
             # Profiles pool over the whole shop; the levels are needed for these rows only.
-            prof = _seasonal_profiles(x, m, pd.DatetimeIndex(days), category_codes, None).rows(rows)
+            prof = _profiles_from(x, m, pd.DatetimeIndex(days), category_codes, None, season_history)[0].rows(rows)
             season = _seasonal_forecast(x[rows], m[rows], prof, pd.DatetimeIndex(days))
             daily[rows] = season.forecast
             over[rows] = season.over_horizon(h[rows])

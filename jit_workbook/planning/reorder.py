@@ -34,6 +34,7 @@ OK_STATUS = "OK"
 NO_DEMAND = "NO DEMAND"
 DO_NOT_REORDER = "DO NOT REORDER"
 CHECK_DATA = "CHECK DATA"
+SEASON_HISTORY_DAYS = 730  # seasonal profiles learn from up to two years of Sales, whatever History Days says
 
 
 # ---------------------------------------------------------------------------------
@@ -284,7 +285,8 @@ Safety stock by the normal formula (too little history for its own errors).
     if (methods != "Moving Average").any() or empirical:
         days = pd.date_range(end=pd.Timestamp(as_of).normalize(), periods=history, freq="D")
         fr = forecast(methods, matrix, mask, days, _text(st["category"]).to_numpy(), settings,
-                      horizon_days=protect, keep_fitted=empirical)
+                      horizon_days=protect, keep_fitted=empirical,
+                      season_history=_season_history(methods, sales, sku, as_of, history, summary))
         d, sd, over_lr, methods = fr.daily, fr.sigma, fr.over_horizon, np.asarray(fr.method, dtype=object)
 
     # 4. Service level: Stock's, else the class setting (z once per distinct level).
@@ -379,6 +381,21 @@ Safety stock by the normal formula (too little history for its own errors).
 
     issues = _stock_issues(problems, sku, rows, do_not_reorder) + future_sales_issues(sales, as_of)
     return reorder, issues
+
+
+def _season_history(methods: np.ndarray, sales: pd.DataFrame, sku: pd.Series, as_of: Any, history: int,
+                    summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """Up to ``SEASON_HISTORY_DAYS`` of daily demand for learning seasonal profiles, when
+    Seasonal or Auto is used, History Days is shorter and the Sales sheet reaches back
+    further (else None). The same series rules apply (returns netted, exceptional lines
+    capped); out-of-stock days are not known there and count as they are."""
+    if history >= SEASON_HISTORY_DAYS or not np.isin(methods, ("Seasonal", "Auto")).any():
+        return None
+    first = summary["first_sale"].min()
+    if pd.isna(first) or first >= pd.Timestamp(as_of) - pd.Timedelta(days=history - 1):
+        return None
+    _, long_matrix, long_mask = sales_summary_and_series(sales, sku, as_of, SEASON_HISTORY_DAYS)
+    return long_matrix, long_mask
 
 
 def _safety_stocks(settings: Settings, matrix: np.ndarray, mask: np.ndarray, fr: Any, p: np.ndarray,
