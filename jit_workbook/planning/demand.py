@@ -378,7 +378,28 @@ def sales_summary(sales: pd.DataFrame, skus: Sequence[str] | pd.Series, as_of: A
 def sales_summary_and_series(sales: pd.DataFrame, skus: Sequence[str] | pd.Series, as_of: Any,
                              history_days: int, fallback_price: Any = None, unavailable: Any = None
                              ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """:func:`sales_summary`, plus the demand matrix and valid-day mask (see
+    :func:`sales_summary_series_and_season`, which this is without the longer series).
+
+    >>> sales = pd.DataFrame({"date": pd.to_datetime(["2026-01-01", "2026-01-04"]),
+    ...                       "sku": ["A", "A"], "quantity": [3.0, 1.0], "unit_price": [2.0, 2.0]})
+    >>> summary, matrix, mask = sales_summary_and_series(sales, ["A"], "2026-01-04", 2)
+    >>> matrix.tolist(), sales_summary_series_and_season(sales, ["A"], "2026-01-04", 2, season_days=4)[3][0].tolist()
+    ([[0.0, 1.0]], [[3.0, 0.0, 0.0, 1.0]])
+    """
+    return sales_summary_series_and_season(sales, skus, as_of, history_days, fallback_price, unavailable)[:3]
+
+
+def sales_summary_series_and_season(sales: pd.DataFrame, skus: Sequence[str] | pd.Series, as_of: Any,
+                                    history_days: int, fallback_price: Any = None, unavailable: Any = None,
+                                    season_days: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, Any]:
     """:func:`sales_summary`, plus the SKUs × days demand matrix and valid-day mask it was
+    computed from, and — when ``season_days`` is longer than ``history_days`` and the
+    sales reach back before the window — the same series over ``season_days`` days as
+    ``(matrix, mask)`` for learning seasonal profiles (else None), from one encoding of
+    the lines. The first three: as follows.
+
+    The matrix and mask are
     computed from (as :func:`daily_demand_matrix` gives them), so a forecast method
     uses the very same series without building it again.
 
@@ -442,7 +463,10 @@ def sales_summary_and_series(sales: pd.DataFrame, skus: Sequence[str] | pd.Serie
         },
         index=pd.Index(np.asarray(skus, dtype=object), dtype="str", name="sku"),
     )
-    return summary, matrix, mask
+    season = None
+    if season_days > history_days and (first != _NO_DAY).any() and first.min() < as_of_day - history_days + 1:
+        season = _matrix(enc, first, as_of_day, int(season_days))[:2]  # same rules, no stock-out days known
+    return summary, matrix, mask, season
 
 
 def _largest_capped_lines(enc: EncodedSales, counted: np.ndarray, n_skus: int) -> dict[str, np.ndarray]:

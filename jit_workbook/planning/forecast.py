@@ -898,7 +898,7 @@ def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_cod
     holdout = np.clip(np.minimum(holdout_days, n_valid - MIN_HISTORY_DAYS), 0, None)
     # The hold-out is each SKU's last `holdout` valid days: valid days from day t to the
     # end = n_valid − valid days before t.
-    full = np.zeros((n_skus, n_days + 1), dtype=np.int64)  # valid days before each column
+    full = np.zeros((n_skus, n_days + 1), dtype=np.int32)  # valid days before each column (int32: ≤ 3,660 days)
     np.cumsum(m, axis=1, out=full[:, 1:])
     in_hold = m & (full[:, :-1] >= (n_valid - holdout)[:, None])
     before = m & ~in_hold
@@ -943,14 +943,14 @@ def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_cod
     seasonal_ok = np.zeros(n_skus, dtype=bool)
     if days is not None and n_org > lo:
         days = pd.DatetimeIndex(days)
-        prof, fitted_days = _profiles_from(x, m, days, category_codes, before, season_history)
+        prof, profile_days = _profiles_from(x, m, days, category_codes, before, season_history)
         level, s_t = _levels_at(x, m, prof, slice(lo, n_org), cum_x=cx)
         first = np.where(m.any(axis=1), m.argmax(axis=1), n_days)
         level[~(m[:, lo:n_org] & (np.arange(lo, n_org)[None, :] > first[:, None]))] = np.nan
         cs = np.zeros((n_skus, n_days - lo + 1))
         np.cumsum(s_t[:, lo:], axis=1, out=cs[:, 1:])  # Σ s from day lo
         totals[SEASONAL] = level * (cs[:, h:h + n_org - lo] - cs[:, :n_org - lo])
-        own_year = fitted_days >= YEAR_DAYS
+        own_year = profile_days >= YEAR_DAYS
         seasonal_ok = (prof.kind == "yearly") & (prof.source != "flat") & ((prof.source != "own") | own_year)
 
     scores = np.full((n_skus, len(CANDIDATES)), np.nan)
@@ -998,7 +998,7 @@ class ForecastResult:
     ``over_horizon`` Σ of forecasts over the next H = L + R days (units; more than
     d·H for a rising Damped Trend, by the calendar for Seasonal); ``sigma`` σ of
     one-step errors (units/day; for Moving Average the sample σ of daily demand);
-    ``method`` the method used (Auto resolved to its choice). With ``keep_fitted``:
+    ``method`` the method used (Auto resolved to its choice). With ``fitted_days``:
     ``fitted_rate`` (SKUs × days) the daily rate the method forecast at the start of
     each day from the days before it (NaN where it had none), and ``day_index`` (SKUs ×
     days) each day's seasonal index (1 for flat methods), so the forecast made at the
@@ -1022,7 +1022,7 @@ def _param(params: Any, name: str, default: float) -> float:
 
 def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | None = None,
              category_codes: Any = None, params: Any = None, horizon_days: Any = 0.0,
-             keep_fitted: bool = False,
+             fitted_days: int = 0,
              season_history: tuple[np.ndarray, np.ndarray] | None = None) -> ForecastResult:
     """Forecast daily demand per SKU with each SKU's method.
 
@@ -1049,9 +1049,9 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
         ``tsb_alpha_probability`` (α_p, 0.1).
     horizon_days : float or array-like, per SKU
         H = L + R, days of the protection interval (NaN counts as 0).
-    keep_fitted : bool, default False
-        Also return each day's fitted rate and seasonal index (for the empirical
-        safety stock, :mod:`.safety`).
+    fitted_days : int, default 0
+        Also return the fitted rate of the last this many days (NaN before them) and
+        each day's seasonal index, for the empirical safety stock (:mod:`.safety`).
     season_history : (matrix, mask), optional
         A longer daily history of the same SKUs, ending on the same day, that the
         seasonal profiles are learnt from (the plan passes up to 730 days when the Sales
@@ -1097,10 +1097,12 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
     alpha_p = _check_alpha("alpha_p", _param(params, "tsb_alpha_probability", 0.1))
 
     needed = set(methods)
+    first_fitted = max(x.shape[1] - int(fitted_days), 0)
     fits: dict[str, Any] = {}
     if AUTO in needed:
         tr = _Transposed(x, m)
-        fits = _fits(tr, alpha, alpha_d, alpha_p, keep_from=0 if keep_fitted else _first_scored_day(x.shape[1]))
+        keep = _first_scored_day(x.shape[1])
+        fits = _fits(tr, alpha, alpha_d, alpha_p, keep_from=min(keep, first_fitted) if fitted_days else keep)
         rows = methods == AUTO
         if rows.all():
             chosen = auto(x, m, days, category_codes, alpha, alpha_d, alpha_p, _fits_cache=fits,
@@ -1116,14 +1118,14 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
     daily = np.zeros(n_skus)
     sigma = np.zeros(n_skus)
     over = np.zeros(n_skus)
-    fitted = np.full(x.shape, np.nan) if keep_fitted else None
+    fitted = np.full(x.shape, np.nan) if fitted_days else None
     day_index = None
     for name in needed:
         rows = methods == name
         if name == MOVING_AVERAGE:
             d, sd = moving_average(x[rows], m[rows])
             daily[rows], sigma[rows], over[rows] = d, sd, d * h[rows]
-            if keep_fitted:
+            if fitted_days:
                 fitted[rows] = moving_average_fitted(x[rows], m[rows])
             continue
         if name == SEASONAL:
@@ -1133,7 +1135,7 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
             daily[rows] = season.forecast
             over[rows] = season.over_horizon(h[rows])
             sigma[rows] = forecast_errors_std(x[rows], season.fitted, m[rows])
-            if keep_fitted:
+            if fitted_days:
                 fitted[rows] = season.fitted_level
                 day_index = np.ones(x.shape) if day_index is None else day_index
                 day_index[rows] = season.profile[:, season.season_keys(pd.DatetimeIndex(days))]
@@ -1141,9 +1143,9 @@ def forecast(method_per_sku: Any, matrix: Any, mask: Any, days: Sequence[Any] | 
         # Exponential Smoothing, Croston, TSB, Damped Trend: Auto's pass, else one for these rows.
         fit = fits[name].rows(rows) if name in fits else _recursions(
             _Transposed(x[rows], m[rows]), (name,), alpha, alpha_d, alpha_p,
-            keep_from=0 if keep_fitted else x.shape[1])[name]
+            keep_from=first_fitted if fitted_days else x.shape[1])[name]
         daily[rows], over[rows], sigma[rows] = fit.forecast, fit.over_horizon(h[rows]), fit.sigma
-        if keep_fitted:
-            fitted[rows] = fit.fitted_t.T
+        if fitted_days:
+            fitted[rows, fit.keep_from:] = fit.fitted_t.T
     return ForecastResult(daily=daily, over_horizon=over, sigma=sigma, method=methods,
                           fitted_rate=fitted, day_index=day_index)

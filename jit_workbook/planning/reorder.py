@@ -21,10 +21,10 @@ from ..contract import REORDER, SALES, STOCK
 from ..errors import Issue
 from ..settings import Settings
 from .classify import DAYS_PER_MONTH, abc_class, days_of_cover, stock_flags
-from .demand import day_number, future_sales_issues, sales_summary_and_series
+from .demand import day_number, future_sales_issues, sales_summary_series_and_season
 from .forecast import forecast
 from .policy import order_qty_parts, reorder_point, safety_stock, z_for_service_level
-from .safety import POOL_MIN_WINDOWS, empirical_factor, fill_rate_safety_factor, window_errors
+from .safety import ERROR_DAYS, POOL_MIN_WINDOWS, empirical_factor, fill_rate_safety_factor, window_errors
 
 DO_NOT_REORDER_STATUSES = ("Discontinued", "Do Not Reorder")  # Stock statuses never reordered
 EXTRA_FIELDS = ("unit_cost", "unit_price", "consignment", "category", "barcode", "stock_value", "sales_value")
@@ -260,9 +260,11 @@ Safety stock by the normal formula (too little history for its own errors).
     check_text = _text(st["check_data"])
 
     # 1-2. Demand and ABC.
-    summary, matrix, mask = sales_summary_and_series(sales, sku, as_of, history,
-                            fallback_price=np.where(np.isnan(unit_price), unit_cost, unit_price),
-                            unavailable=unavailable)
+    methods = _forecast_methods(st, settings)
+    seasonal_use = np.isin(methods, ("Seasonal", "Auto")).any()
+    summary, matrix, mask, season_history = sales_summary_series_and_season(
+        sales, sku, as_of, history, fallback_price=np.where(np.isnan(unit_price), unit_cost, unit_price),
+        unavailable=unavailable, season_days=SEASON_HISTORY_DAYS if seasonal_use else 0)
     d = summary["daily_demand"].to_numpy()
     sd = summary["demand_std"].to_numpy()
     d_window = d  # the series mean: NO DEMAND, days of cover and SLOW stay on it, not on the forecast
@@ -277,7 +279,6 @@ Safety stock by the normal formula (too little history for its own errors).
 
     # 1b. The forecast: Daily Demand and σ become the method's; the reorder point covers
     # the forecast over the protection interval L + R (Moving Average: exactly d and σd).
-    methods = _forecast_methods(st, settings)
     protect = np.nan_to_num(lead) + review  # the protection interval L + R, days
     over_lr = d * protect
     empirical = settings.safety_stock_method == "Empirical"
@@ -285,8 +286,8 @@ Safety stock by the normal formula (too little history for its own errors).
     if (methods != "Moving Average").any() or empirical:
         days = pd.date_range(end=pd.Timestamp(as_of).normalize(), periods=history, freq="D")
         fr = forecast(methods, matrix, mask, days, _text(st["category"]).to_numpy(), settings,
-                      horizon_days=protect, keep_fitted=empirical,
-                      season_history=_season_history(methods, sales, sku, as_of, history, summary))
+                      horizon_days=protect, fitted_days=ERROR_DAYS if empirical else 0,
+                      season_history=season_history)
         d, sd, over_lr, methods = fr.daily, fr.sigma, fr.over_horizon, np.asarray(fr.method, dtype=object)
 
     # 4. Service level: Stock's, else the class setting (z once per distinct level).
@@ -381,21 +382,6 @@ Safety stock by the normal formula (too little history for its own errors).
 
     issues = _stock_issues(problems, sku, rows, do_not_reorder) + future_sales_issues(sales, as_of)
     return reorder, issues
-
-
-def _season_history(methods: np.ndarray, sales: pd.DataFrame, sku: pd.Series, as_of: Any, history: int,
-                    summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
-    """Up to ``SEASON_HISTORY_DAYS`` of daily demand for learning seasonal profiles, when
-    Seasonal or Auto is used, History Days is shorter and the Sales sheet reaches back
-    further (else None). The same series rules apply (returns netted, exceptional lines
-    capped); out-of-stock days are not known there and count as they are."""
-    if history >= SEASON_HISTORY_DAYS or not np.isin(methods, ("Seasonal", "Auto")).any():
-        return None
-    first = summary["first_sale"].min()
-    if pd.isna(first) or first >= pd.Timestamp(as_of) - pd.Timedelta(days=history - 1):
-        return None
-    _, long_matrix, long_mask = sales_summary_and_series(sales, sku, as_of, SEASON_HISTORY_DAYS)
-    return long_matrix, long_mask
 
 
 def _safety_stocks(settings: Settings, matrix: np.ndarray, mask: np.ndarray, fr: Any, p: np.ndarray,

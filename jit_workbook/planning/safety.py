@@ -91,7 +91,7 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
     f = np.asarray(fitted_rate, dtype=float)
     cum_x = np.zeros((n, days + 1))
     np.cumsum(np.where(m, x, 0.0), axis=1, out=cum_x[:, 1:])
-    cum_m = np.zeros((n, days + 1), dtype=np.int64)
+    cum_m = np.zeros((n, days + 1), dtype=np.int32)
     np.cumsum(m, axis=1, out=cum_m[:, 1:])
     first = max(days - int(error_days), 0)
     origin = slice(first, days)
