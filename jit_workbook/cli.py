@@ -8,6 +8,7 @@ as it is (nothing was changed), 1 for anything unexpected.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from contextlib import contextmanager
@@ -34,6 +35,11 @@ class FriendlyGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:  # the program reading our output stopped (`| head`): the run's
+            # own work is done or undone on its own terms, so claim nothing about the file
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+            click.echo("Error: the result could not be printed (the program reading it stopped).", err=True)
+            ctx.exit(1)
         except Exception as exc:  # the owner sees one line; --debug shows the traceback
             if ctx.params.get("debug"):
                 traceback.print_exc()

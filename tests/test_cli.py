@@ -377,3 +377,19 @@ def test_auto_numbers_match_an_independent_calculation(shop):
         d = fitted[-1]  # the forecast for the day after As Of Date
         errors = [(x - f) ** 2 for x, f in zip(y, fitted[:-1]) if f is not None]
         assert_levels(row, stock.loc[sku], suppliers, d, math.sqrt(sum(errors) / len(errors)))
+
+
+def test_a_reader_that_stops_early_gets_no_false_nothing_was_saved(shop):
+    """`jit-workbook recalc FILE | head -0`: the summary cannot be printed, but the run saved;
+    the message must not claim that nothing was saved, and no traceback is shown."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "jit_workbook.cli", "recalc", str(shop)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parents[1])
+    proc.stdout.close()  # the reader goes away before the summary is printed
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 1
+    assert "Nothing was saved" not in err and "Traceback" not in err
+    assert "could not be printed" in err
+    assert len(sheet_rows(shop, "Reorder")) == 40  # the recalculation itself was saved
