@@ -75,7 +75,7 @@ KPI_NOTES = {
     "Slow SKUs": "SKUs flagged SLOW: more than Slow Mover Months of cover (consignment included).",
     "Slow stock value": "Σ On Hand × Unit Cost of the SLOW SKUs, consignment left out.",
     "Service level kept (backtest)": "JIT's service level for all SKUs in the last backtest, in %; blank: "
-                                     "run Backtest to measure.",
+                                     "run Backtest to measure (shown here from the next Recalculate).",
 }
 BACKTEST_KPI = "Service level kept (backtest)"
 FLAG_NOTES = {
