@@ -393,3 +393,24 @@ def test_a_reader_that_stops_early_gets_no_false_nothing_was_saved(shop):
     assert "Nothing was saved" not in err and "Traceback" not in err
     assert "could not be printed" in err
     assert len(sheet_rows(shop, "Reorder")) == 40  # the recalculation itself was saved
+
+
+def test_dates_out_of_range_are_row_issues_not_a_crash(shop):
+    """A typo'd year (9999-12-31, 1066-10-14) as a date cell or as ISO text is one Data
+    Issue naming the cell; the rest of the shop is planned."""
+    edit(shop, "Sales", {"A9": dt.datetime(9999, 12, 31), "A10": "9999-12-31", "A11": "1066-10-14",
+                         "A12": 2958465})
+    wb = openpyxl.load_workbook(shop)
+    wb["Receipts"]["E2"] = dt.datetime(9999, 12, 31)
+    wb.save(shop)
+    result = run("recalc", shop)
+    assert result.exit_code == 0, result.output
+    issues = sheet_rows(shop, "Data Issues")
+    got = set(issues["Sheet"] + "!" + issues["Cell"] + ": " + issues["Problem"])
+    span = "(the tool plans with dates from 1900-01-01 to 2262-04-11)"
+    # A12's serial 2958465 in the date-formatted column is 9999-12-31 too
+    for cell, shown in (("A9", "9999-12-31"), ("A10", "9999-12-31"), ("A11", "1066-10-14"), ("A12", "9999-12-31")):
+        assert any(g.startswith(f'Sales!{cell}: date "{shown}" is ') for g in got), (cell, sorted(g for g in got if g.startswith("Sales")))
+    assert f'Sales!A9: date "9999-12-31" is out of range {span}; sale skipped' in got
+    assert any(g.startswith("Receipts!E2: ") for g in got), got
+    assert len(sheet_rows(shop, "Reorder")) == 40

@@ -23,6 +23,9 @@ from ..errors import Issue, MissingColumnError
 from ..settings import Settings, settings_from_sheet
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# Dates the tool can plan with: Excel's first day to the last one pandas holds in
+# nanoseconds. A date outside (9999-12-31, a typo'd year) is a row-level problem.
+FIRST_DATE, LAST_DATE = pd.Timestamp("1900-01-01"), pd.Timestamp("2262-04-11")
 # Stock columns whose bad value makes the SKU's plan impossible to trust (CHECK DATA);
 # a bad value elsewhere is reported and read as blank.
 STOCK_CRITICAL = ("on_hand", "on_order", "lead_time_days", "lead_time_std_days", "moq", "case_pack")
@@ -131,24 +134,44 @@ def _to_number(s: pd.Series) -> pd.Series:
     return num.where(np.isfinite(num))
 
 
+def _in_range(t: pd.Series) -> pd.Series:
+    """Parsed dates as datetime64[ns], NaT where outside FIRST_DATE .. LAST_DATE."""
+    t = pd.to_datetime(t, errors="coerce")
+    return t.where((t >= FIRST_DATE) & (t <= LAST_DATE)).astype("datetime64[ns]")
+
+
 def _to_date(s: pd.Series) -> pd.Series:
     """Dates from date cells, Excel serial numbers, or ISO text (2026-03-01)."""
     if _kind(s) in ("date", "datetime"):  # the usual case: every cell a real date
-        return pd.to_datetime(s.astype(object), errors="coerce").astype("datetime64[ns]").dt.normalize()
+        return _in_range(s.astype(object)).dt.normalize()
     kinds = s.map(type)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     is_dt = kinds.isin((dt.date, dt.datetime, pd.Timestamp))
     if is_dt.any():
-        out[is_dt] = pd.to_datetime(s[is_dt].astype(object), errors="coerce")
+        out[is_dt] = _in_range(s[is_dt].astype(object))
     is_num = kinds.isin((int, float))
     if is_num.any():
         serial = pd.to_numeric(s[is_num], errors="coerce")
-        serial = serial.where((serial >= 1) & (serial < 2958466))  # 1900-01-01 .. 9999-12-31
+        serial = serial.where((serial >= 1) & (serial < (LAST_DATE - EXCEL_EPOCH).days))
         out[is_num] = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
     is_str = kinds.eq(str)
     if is_str.any():
-        out[is_str] = pd.to_datetime(s[is_str].str.strip(), format="ISO8601", errors="coerce")
+        out[is_str] = _in_range(pd.to_datetime(s[is_str].str.strip(), format="ISO8601", errors="coerce"))
     return out.dt.normalize()
+
+
+def _out_of_range(v) -> bool:
+    """A cell that is a date, or ISO date text, but outside FIRST_DATE .. LAST_DATE."""
+    if isinstance(v, (dt.date, dt.datetime)):
+        v = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
+        return not (FIRST_DATE.to_pydatetime() <= v <= LAST_DATE.to_pydatetime())
+    if isinstance(v, str):
+        try:
+            d = dt.date.fromisoformat(v.strip()[:10])
+        except ValueError:
+            return False
+        return not (FIRST_DATE.date() <= d <= LAST_DATE.date())
+    return False
 
 
 def _to_choice(s: pd.Series, choices: tuple[str, ...]) -> pd.Series:
@@ -287,7 +310,11 @@ def _why(col: K.Column, raw: pd.Series, typed: pd.Series) -> dict[int, str]:
     name = col.name.lower() if col.name != "SKU" else "SKU"
     out = {}
     for r, v in raw.items():  # only the bad cells: a handful, not the sheet
-        if col.kind == "date":
+        if col.kind == "date" and _out_of_range(v):
+            shown = v.strftime("%Y-%m-%d") if isinstance(v, (dt.date, dt.datetime)) else v
+            out[r] = (f"{name} {_quote(shown)} is out of range (the tool plans with dates from "
+                      f"{FIRST_DATE:%Y-%m-%d} to {LAST_DATE:%Y-%m-%d})")
+        elif col.kind == "date":
             out[r] = f"{name} {_quote(v)} is not a date (type a date, or YYYY-MM-DD)"
         elif col.kind == "choice":
             out[r] = f"{name} {_quote(v)} is not one of {', '.join(col.choices)}"
