@@ -414,3 +414,23 @@ def test_dates_out_of_range_are_row_issues_not_a_crash(shop):
     assert f'Sales!A9: date "9999-12-31" is out of range {span}; sale skipped' in got
     assert any(g.startswith("Receipts!E2: ") for g in got), got
     assert len(sheet_rows(shop, "Reorder")) == 40
+
+
+def test_a_number_no_date_can_hold_in_a_date_cell_is_a_row_issue(shop):
+    """−1e308 in a date-formatted Sales cell makes python-calamine panic (a Rust panic, a
+    BaseException); the run reads that sheet another way and reports the cell."""
+    import subprocess
+    import sys
+
+    wb = openpyxl.load_workbook(shop)
+    wb["Sales"]["A7"] = -1e308
+    wb["Sales"]["A7"].number_format = "yyyy-mm-dd"
+    wb.save(shop)
+    proc = subprocess.run([sys.executable, "-m", "jit_workbook.cli", "recalc", str(shop)], capture_output=True,
+                          text=True, cwd=Path(__file__).parents[1])
+    assert proc.returncode == 0, proc.stderr
+    assert "panicked" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    issues = sheet_rows(shop, "Data Issues")
+    got = set(issues["Sheet"] + "!" + issues["Cell"] + ": " + issues["Problem"])
+    assert any(g.startswith("Sales!A7: ") and g.endswith("sale skipped") for g in got), got
+    assert len(sheet_rows(shop, "Reorder")) == 40

@@ -9,8 +9,10 @@ error values (``#N/A``) as empty cells, so those are looked up in the sheet's XM
 from __future__ import annotations
 
 import os
+import warnings
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import python_calamine
@@ -87,18 +89,54 @@ def _sheet_rows(book: python_calamine.CalamineWorkbook, path: Path, name: str) -
     """A sheet's cells from A1 with calamine; openpyxl for the rare sheet calamine refuses.
 
     calamine stops on error values newer than it knows (``#SPILL!``, ``#CALC!``, seen
-    in Excel 365 files); openpyxl reads those as their text, which the parser reports.
+    in Excel 365 files), and panics on a date cell holding an absurd number (−1e308);
+    openpyxl reads the first as their text and the second as ``#VALUE!``, which the
+    parser reports on that row.
     """
-    try:
-        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except python_calamine.CalamineError:
-        import openpyxl
+    rows = _calamine_rows(book, name)
+    if rows is not None:
+        return rows
+    import openpyxl
 
+    with warnings.catch_warnings():  # "outside the limits for dates": the parser says so per cell
+        warnings.simplefilter("ignore", UserWarning)
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             return [["" if v is None else v for v in row] for row in wb[name].iter_rows(values_only=True)]
         finally:
             wb.close()
+
+
+def _calamine_rows(book: python_calamine.CalamineWorkbook, name: str) -> list[list] | None:
+    """calamine's rows of a sheet, or None when it cannot read them.
+
+    A Rust panic inside calamine reaches Python as ``PanicException``, a BaseException
+    that no ``except Exception`` catches, after Rust's panic hook has written its
+    message (and a backtrace) to stderr: stderr is silenced while calamine reads.
+    """
+    with _quiet_stderr():
+        try:
+            return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except python_calamine.CalamineError:
+            return None
+        except BaseException as exc:  # noqa: B036  (only calamine's panic, re-raise the rest)
+            if type(exc).__name__ != "PanicException":
+                raise
+            return None
+
+
+@contextmanager
+def _quiet_stderr():
+    """Send file descriptor 2 to /dev/null for the duration (Rust writes there directly)."""
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _error_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int], str]]:
