@@ -843,3 +843,22 @@ def test_docstring_examples_run():
         result = doctest.testmod(module)
         assert result.failed == 0
     assert doctest.testmod(reorder).attempted > 0
+
+
+def test_fill_rate_target_with_the_normal_formula_by_hand():
+    """Service Measure Fill Rate, Normal: σ_H·G(k) = (1 − β)·d·R, G the normal loss
+    function (README formula 5), solved here by bisection."""
+    series = [2, 0, 4, 0, 2, 0, 4, 0, 2, 6]
+    sales = make_sales(("2025-01-01", "P", 1), *daily("P", series))
+    stock = make_stock(dict(sku="P", on_hand=20, lead_time_days=5, service_level=0.95))
+    out, _ = plan(stock, sales, make_suppliers(("Acme", 10.0, 1.0)), history_days=10, service_measure="Fill Rate")
+    d, var = 2.0, 40 / 9
+    sigma = math.sqrt(12 * var + d ** 2 * 1.0)
+    nd = NormalDist()
+    loss = lambda k: nd.pdf(k) - k * (1 - nd.cdf(k))  # noqa: E731
+    lo, hi = -4.0, 6.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if sigma * loss(mid) > 0.05 * d * 7 else (lo, mid)
+    assert out.loc[0, "safety_stock"] == pytest.approx(max(lo, 0) * sigma, abs=1e-3)
+    assert out.loc[0, "reorder_point"] == pytest.approx(d * 12 + max(lo, 0) * sigma, abs=1e-3)

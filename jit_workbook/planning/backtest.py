@@ -120,7 +120,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import Settings
-from .availability import STOCK_TOL, daily_units, rebuild
+from .availability import STOCK_TOL, daily_units, rebuild, sku_positions
 from .availability import rebuild_stock  # noqa: F401  (here since the backtest came first)
 from .demand import cap_exceptional_lines, day_number
 from .policy import order_qty_parts
@@ -271,7 +271,7 @@ def _shelf_demand(sales: pd.DataFrame, skus: pd.Index, first_day: int, days: int
     if not len(sales):
         return np.zeros((len(skus), days)), np.zeros(len(skus))
     lines = sales[sales["date"] < pd.Timestamp(np.datetime64(first_day + days, "D"))]
-    pos = skus.get_indexer(lines["sku"].astype("str"))
+    pos = sku_positions(lines, skus)  # as the stock rebuild matches them
     lines = lines[pos >= 0]
     qty = pd.to_numeric(lines["quantity"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
     counted, _ = cap_exceptional_lines(qty, pos[pos >= 0], len(skus))
@@ -434,8 +434,8 @@ def backtest(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame, 
     def plan_on(day: int, on_hand: np.ndarray, on_order: np.ndarray,
                 censored: np.ndarray | None = None) -> pd.DataFrame:
         """plan_reorder as it would have run on the morning of ``day`` (As Of = day − 1);
-        ``censored``: the window days replayed so far on which the shelf was empty or ran
-        out, left out of the demand series."""
+        ``censored``: the window days replayed so far on which the shelf started empty,
+        left out of the demand series."""
         as_of = (np.datetime64(day - 1, "D")).astype(object)
         frame = st.copy()
         frame["on_hand"] = on_hand

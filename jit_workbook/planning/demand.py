@@ -397,11 +397,8 @@ def sales_summary_series_and_season(sales: pd.DataFrame, skus: Sequence[str] | p
     computed from, and — when ``season_days`` is longer than ``history_days`` and the
     sales reach back before the window — the same series over ``season_days`` days as
     ``(matrix, mask)`` for learning seasonal profiles (else None), from one encoding of
-    the lines. The first three: as follows.
-
-    The matrix and mask are
-    computed from (as :func:`daily_demand_matrix` gives them), so a forecast method
-    uses the very same series without building it again.
+    the lines. The matrix and mask are as :func:`daily_demand_matrix` gives them, so a
+    forecast method uses the very same series without building it again.
 
     ``unavailable`` (optional, bool, SKUs × ``history_days``, aligned with the matrix)
     marks days the item could not be bought (out of stock): they are left out of its

@@ -401,9 +401,8 @@ def _safety_stocks(settings: Settings, matrix: np.ndarray, mask: np.ndarray, fr:
     allowed = (1 - p) * cycle_demand
     fill_rate = settings.service_measure == "Fill Rate"
     if fill_rate:
-        sigma = np.sqrt(protect * np.asarray(sd, dtype=float) ** 2 + np.asarray(d, dtype=float) ** 2 * lead_std ** 2)
+        sigma = safety_stock(1.0, d, sd, lead, lead_std, review)  # σ_H: the Normal formula with z = 1
         normal = np.maximum(fill_rate_safety_factor(allowed, sigma), 0.0) * sigma
-        normal = np.where(np.isnan(lead), np.nan, normal)
     else:
         normal = safety_stock(z, d, sd, lead, lead_std, review)
     windows = np.zeros(len(d), dtype=np.int64)
