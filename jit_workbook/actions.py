@@ -27,12 +27,11 @@ from .orders.po import draft_orders as po_drafts
 from .orders.po import measured_lead_times, open_order_quantities, record_orders
 from .orders.safety import order_paths
 from .review import kpis, review_frame, review_month, update_log
+from .money import format_money
 from .settings import Settings
 
 # More rows than anyone reads; the last row says how many more there were.
 MAX_ISSUE_ROWS = 10_000
-CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "AUD": "A$", "CAD": "C$", "NZD": "NZ$", "JPY": "¥",
-                    "INR": "₹", "CHF": "CHF ", "ZAR": "R"}
 
 
 class Book(Protocol):
@@ -66,11 +65,6 @@ class RecalcResult:
         tail = f"{n} data issue{'s' if n != 1 else ''}" + (" — see 'Data Issues'" if n else "")
         return (f"{c['skus']:,} SKUs: {c['to_reorder']:,} to reorder ({money}), "
                 f"{c['obsolete']:,} obsolete, {c['slow']:,} slow, {tail}")
-
-
-def format_money(value: float, currency: str) -> str:
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{value:,.2f}" if symbol else f"{value:,.2f} {currency}"
 
 
 @dataclass

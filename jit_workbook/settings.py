@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .contract import FORECAST_METHODS, SAFETY_STOCK_METHODS, SERVICE_MEASURES
-from .orders.po import OrderSettingsFields
+from .order_settings import OrderSettingsFields
 
 
 class PlanningSettings(BaseModel):

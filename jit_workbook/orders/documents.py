@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import contract as K
+from ..money import CURRENCY_SYMBOLS
 from .po import PurchaseOrder, fmt_qty, money
 from .safety import atomic_path, clean_text
 
@@ -88,8 +89,6 @@ def _delivery_text(order: PurchaseOrder) -> str:
 # The order sheet (.xlsx)
 # ---------------------------------------------------------------------------------
 def _money_format(currency: str) -> str:
-    from ..actions import CURRENCY_SYMBOLS  # here, not at the top: actions imports this package
-
     symbol = CURRENCY_SYMBOLS.get(currency)
     if symbol:
         return f'"{symbol}"#,##0.00;-"{symbol}"#,##0.00'

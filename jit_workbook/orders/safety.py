@@ -22,12 +22,11 @@ import re
 import tempfile
 import unicodedata
 from contextlib import contextmanager
-from email.headerregistry import Address
-from email.utils import getaddresses
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from ..errors import JitError, WorkbookError
+from ..safe_text import _SPACES, _is_control, clean_text, email_address, header_text  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .po import PurchaseOrder
@@ -39,12 +38,7 @@ WINDOWS_RESERVED = frozenset(
     | {f"LPT{i}" for i in "0123456789¹²³"})
 # Characters no file name may hold on Windows, macOS or Linux (plus the separators).
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*]')
-_SPACES = re.compile(r"\s+")
 # One mail address: a plain ASCII local part (RFC 5322 dot-atom) and a domain with a dot.
-_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-_DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}"
-_ADDRESS = re.compile(rf"{_LOCAL}@{_DOMAIN}")
-_NAMED = re.compile(r'\s*"?(?P<name>[^"<>@,;]*?)"?\s*<(?P<addr>[^<>]*)>\s*')
 PO_NUMBER = re.compile(r"PO-(?P<date>\d{8})-(?P<code>[A-Z0-9]{1,12})-(?P<n>[1-9]\d{0,5})")
 
 
@@ -56,79 +50,6 @@ class UnsafePathError(JitError):
 class OrderFileError(WorkbookError):
     """An order file cannot be written (open in another program, read-only folder).
     The message names the file and the fix. Exit code 2."""
-
-
-def _is_control(ch: str) -> bool:
-    # Cc (C0/C1 controls), Cf (zero-width and bidi overrides), Zl/Zp (line/paragraph separators)
-    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
-
-
-def clean_text(text: object) -> str:
-    """Workbook text with control characters replaced by spaces (not collapsed).
-
-    Safe for XML cells and PDF text; keeps tabs and line breaks out. ``None`` and
-    NaN give "".
-
-    >>> clean_text("Paint\\x00 tin\\u202e")
-    'Paint  tin '
-    """
-    if text is None or (isinstance(text, float) and text != text):
-        return ""
-    return "".join(" " if _is_control(ch) else ch for ch in str(text))
-
-
-def header_text(text: object, max_len: int = 200) -> str:
-    """Text for one mail header value or display name: one line, no control characters.
-
-    CR, LF and every other control or invisible formatting character become a space,
-    runs of white space become one, and the result is cut to ``max_len`` characters.
-    A header value made by this function can never start a second header.
-
-    >>> header_text("  Purchase\\norder \\t PO-1  ")
-    'Purchase order PO-1'
-    """
-    return _SPACES.sub(" ", clean_text(text)).strip()[:max_len].strip()
-
-
-def email_address(text: object) -> str:
-    """The one mail address in an Email cell, or ValueError saying why it is refused.
-
-    Accepts ``sam@acme.example`` or ``Sam Patel <sam@acme.example>`` (the name is
-    dropped: orders are addressed to the supplier's Contact). Refused: blank, more
-    than one address (``,`` or ``;``), any control character (CR/LF could start a new
-    header such as ``Bcc:``), spaces or quotes in the address, a domain without a dot,
-    non-ASCII local parts. The result is checked a second time with the standard
-    library's parsers (:func:`email.utils.getaddresses`, :class:`email.headerregistry.Address`)
-    and must round-trip through both unchanged.
-
-    >>> email_address("orders@acme.example")
-    'orders@acme.example'
-    >>> email_address("a@x.com, b@y.com")
-    Traceback (most recent call last):
-    ...
-    ValueError: "a@x.com, b@y.com" holds more than one address; keep one
-    """
-    raw = "" if text is None or (isinstance(text, float) and text != text) else str(text)
-    shown = '"' + header_text(raw, 60) + '"'
-    if not raw.strip():
-        raise ValueError("the email address is blank")
-    if any(_is_control(ch) for ch in raw):
-        raise ValueError(f"{shown} holds a line break or control character; type the address on one line")
-    raw = raw.strip()
-    named = _NAMED.fullmatch(raw)
-    addr = named.group("addr").strip() if named else raw
-    if "," in raw or ";" in raw or raw.count("@") > 1:
-        raise ValueError(f"{shown} holds more than one address; keep one")
-    if not _ADDRESS.fullmatch(addr):
-        raise ValueError(f"{shown} is not an email address like orders@supplier.com")
-    try:
-        parsed = Address(addr_spec=addr)
-        pairs = getaddresses([raw])
-    except Exception as exc:  # the stdlib parser disagrees: refuse rather than guess
-        raise ValueError(f"{shown} is not an email address like orders@supplier.com") from exc
-    if parsed.addr_spec != addr or len(pairs) != 1 or pairs[0][1] != addr:
-        raise ValueError(f"{shown} is not an email address like orders@supplier.com")
-    return addr
 
 
 def safe_filename(text: object, max_len: int = 80, fallback: str = "unnamed") -> str:
