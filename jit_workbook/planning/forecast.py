@@ -745,8 +745,11 @@ def _levels_at(x: np.ndarray, m: np.ndarray, prof: _Profiles, cols: slice,
     with np.errstate(invalid="ignore", divide="ignore"):
         level = sx / ss
     if tiny.any():  # no seasonal weight in the window: plain mean of the days there
-        sn = window_sums(m.astype(float))
-        level[tiny] = np.divide(sx[tiny], sn[tiny], out=np.zeros(int(tiny.sum())), where=sn[tiny] > 0)
+        r = np.flatnonzero(tiny.any(axis=1))  # only those rows: the mask's cumsum is a full pass
+        c = np.zeros((len(r), n_days + 1))
+        np.cumsum(m[r], axis=1, out=c[:, 1:])
+        sn = c[:, j] - c[:, start]
+        level[r] = np.where(tiny[r], np.divide(sx[r], sn, out=np.zeros(sn.shape), where=sn > 0), level[r])
     return level, s_t
 
 
