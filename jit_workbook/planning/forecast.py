@@ -715,6 +715,17 @@ def _profiles_from(x: np.ndarray, m: np.ndarray, days: pd.DatetimeIndex, categor
     return _Profiles(prof.profile, prof.kind, prof.source, _keys(days, prof.kind)), fml.sum(axis=1)
 
 
+def _has_a_year(m: np.ndarray, fit_mask: np.ndarray, season_history: tuple[np.ndarray, np.ndarray] | None) -> bool:
+    """Whether :func:`_profiles_from` would estimate yearly profiles: some SKU has a
+    year of valid days to fit on (counted as it counts them), without estimating them."""
+    fm = np.asarray(fit_mask, dtype=bool) & m
+    if season_history is None:
+        return bool((fm.sum(axis=1) >= YEAR_DAYS).any())
+    ml = np.asarray(season_history[1]).astype(bool)
+    n = m.shape[1]
+    return bool(((ml[:, :-n].sum(axis=1) + (ml[:, -n:] & fm).sum(axis=1)) >= YEAR_DAYS).any())
+
+
 def _levels_at(x: np.ndarray, m: np.ndarray, prof: _Profiles, cols: slice,
                cum_x: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The level ℓ as of the start of the day columns ``cols`` of 0 .. days (column
@@ -944,7 +955,9 @@ def auto(matrix: Any, mask: Any, days: Sequence[Any] | None = None, category_cod
     with np.errstate(invalid="ignore", divide="ignore"):
         totals[MOVING_AVERAGE] = np.where(m[:, lo:n_org] & (count > 0), cx[:, lo:n_org] / count, np.nan) * span
     seasonal_ok = np.zeros(n_skus, dtype=bool)
-    if days is not None and n_org > lo:
+    # Seasonal is a candidate only with a yearly profile: without a year of history
+    # (a young shop, the early reviews of a backtest) the profiles need not be estimated.
+    if days is not None and n_org > lo and _has_a_year(m, before, season_history):
         days = pd.DatetimeIndex(days)
         prof, profile_days = _profiles_from(x, m, days, category_codes, before, season_history)
         level, s_t = _levels_at(x, m, prof, slice(lo, n_org), cum_x=cx)
