@@ -1,6 +1,6 @@
 """The Empirical safety stock and the fill-rate target against plain loops written from
 README's formula 5 (window errors, the ⌈p·n⌉-th error, the expected shortage, the blend
-with the class's typical factor)."""
+with the shop's errors as a floor, or for Fill Rate the class's typical factor)."""
 
 from __future__ import annotations
 
@@ -108,7 +108,46 @@ def test_fill_rate_factor_inverts_the_normal_loss_function():
         assert fill_rate_safety_factor([loss * 4.0], [4.0])[0] == pytest.approx(k, abs=1e-4)
 
 
-def test_blend_with_the_class_factor_by_hand():
+def _own_factor(row, p):
+    """(k_item, σ_H, n) of one item's errors by plain loops."""
+    row = [float(v) for v in row if not np.isnan(v)]
+    s = math.sqrt(sum(v * v for v in row) / len(row))
+    return loop_quantile(row, p) / s, s, len(row)
+
+
+def test_cycle_factor_never_below_the_shops_by_hand():
+    rng = np.random.default_rng(7)
+    # three items with a long history (together they set the shop's factor; the third's
+    # errors have heavy tails), a new item with 10 windows and one more at 90%.
+    long = np.vstack([rng.normal(0, 3, (2, 200)), rng.standard_t(2, (1, 200)) * 3])
+    short = np.full((2, 200), np.nan)
+    short[:, :10] = rng.normal(1, 2, (2, 10))
+    errors = np.vstack([long, short])
+    p = np.array([0.95, 0.95, 0.95, 0.95, 0.9])
+    k, sigma, n, floor = empirical_factor(errors, p, "Cycle", np.zeros(5), ["A", "A", "A", "A", "C"])
+
+    owns = [_own_factor(errors[i], p[i]) for i in range(5)]
+    assert all(o[2] >= POOL_MIN_WINDOWS for o in owns[:3]) and owns[3][2] == owns[4][2] == 10
+    # the shop's factor: every long item's errors ÷ its own σ_H, pooled, at position ⌈p·N⌉
+    pooled = sorted(v / owns[i][1] for i in range(3) for v in errors[i])
+    shop = {q: pooled[math.ceil(q * len(pooled) - 1e-9) - 1] for q in (0.95, 0.9)}
+    for i in range(5):
+        k_own, s, windows = owns[i]
+        w = windows / (windows + SHRINK_WINDOWS)
+        expected = shop[p[i]] + w * (k_own - shop[p[i]]) if k_own > shop[p[i]] else shop[p[i]]
+        assert k[i] == pytest.approx(expected, rel=1e-12)
+        assert bool(floor[i]) == (k_own <= shop[p[i]])
+        assert sigma[i] == pytest.approx(s, rel=1e-12) and n[i] == windows
+    assert floor.any() and not floor.all()  # both branches of the rule are exercised
+
+
+def test_cycle_factor_is_the_items_own_when_no_item_has_enough_windows():
+    errors = np.array([[3.0, -1.0, 2.0, 0.0, -2.0, 1.0, 5.0, -3.0]])
+    k, _, _, floor = empirical_factor(errors, [0.875], "Cycle", [0.0], ["A"])
+    assert k[0] == pytest.approx(_own_factor(errors[0], 0.875)[0], rel=1e-12) and not floor[0]
+
+
+def test_fill_rate_blend_with_the_class_factor_by_hand():
     rng = np.random.default_rng(7)
     # three A items with a long history (their own k sets the class's), one new A item
     # with 10 windows, one C item alone in its class with 10 windows.
@@ -116,24 +155,24 @@ def test_blend_with_the_class_factor_by_hand():
     short = np.full((2, 200), np.nan)
     short[:, :10] = rng.normal(1, 2, (2, 10))
     errors = np.vstack([long, short])
-    p = np.array([0.95, 0.95, 0.95, 0.95, 0.9])
-    k, sigma, n = empirical_factor(errors, p, "Cycle", np.zeros(5), ["A", "A", "A", "A", "C"])
+    allowed = np.array([0.2, 0.3, 0.25, 0.2, 0.4])
+    k, sigma, n, floor = empirical_factor(errors, np.full(5, 0.95), "Fill Rate", allowed, ["A", "A", "A", "A", "C"])
 
     def own(i):
         row = [float(v) for v in errors[i] if not np.isnan(v)]
         s = math.sqrt(sum(v * v for v in row) / len(row))
-        return loop_quantile(row, p[i]) / s, s, len(row)
+        return loop_shortage_level(row, allowed[i]) / s, s, len(row)
 
     owns = [own(i) for i in range(5)]
-    assert all(o[2] >= POOL_MIN_WINDOWS for o in owns[:3]) and owns[3][2] == 10
     class_a = sorted(o[0] for o in owns[:3])[1]  # the median of three
     for i in range(4):
         k_own, s, windows = owns[i]
         w = windows / (windows + SHRINK_WINDOWS)
-        assert k[i] == pytest.approx(w * k_own + (1 - w) * class_a, rel=1e-12)
+        assert k[i] == pytest.approx(w * k_own + (1 - w) * class_a, rel=1e-7)
         assert sigma[i] == pytest.approx(s, rel=1e-12) and n[i] == windows
     # class C has no item with enough windows: the item keeps its own factor
-    assert k[4] == pytest.approx(owns[4][0], rel=1e-12)
+    assert k[4] == pytest.approx(owns[4][0], rel=1e-7)
+    assert not floor.any()
 
 
 def test_only_the_last_error_days_count():

@@ -298,7 +298,7 @@ Safety stock by the normal formula (too little history for its own errors).
     z = z_for_service_level(p)
 
     # 5-6. Policy and order size: order up to the reorder point (the (R, S) policy).
-    ss, windows = _safety_stocks(settings, matrix, mask, fr, p, z, d, sd, lead, lead_std, review, abc)
+    ss, windows, shop_floor = _safety_stocks(settings, matrix, mask, fr, p, z, d, sd, lead, lead_std, review, abc)
     d_protect = np.divide(over_lr, protect, out=np.asarray(d, dtype=float).copy(), where=protect > 0)
     rop = reorder_point(d_protect, lead, review, ss)  # = forecast over L + R + SS
     up_to = rop.copy()
@@ -344,7 +344,7 @@ Safety stock by the normal formula (too little history for its own errors).
         qty=suggested, cases=cases, raised=raised, moq=moq, case_pack=case_pack,
         sold_in_window=summary["sold_in_window"].to_numpy(), history=history, flags=flags,
         last_sale=last_sale, as_of_day=day_number(as_of), cover=cover) + _series_notes(summary) \
-        + _safety_reasons(status, settings.safety_stock_method, windows, protect, abc)
+        + _safety_reasons(status, settings, windows, shop_floor, protect, abc)
 
     order_value = suggested * np.nan_to_num(unit_cost, nan=0.0)
     reorder = pd.DataFrame({
@@ -386,15 +386,16 @@ Safety stock by the normal formula (too little history for its own errors).
 
 def _safety_stocks(settings: Settings, matrix: np.ndarray, mask: np.ndarray, fr: Any, p: np.ndarray,
                    z: np.ndarray, d: np.ndarray, sd: np.ndarray, lead: np.ndarray, lead_std: np.ndarray,
-                   review: float, abc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Safety Stock per SKU by the Safety Stock Method and Service Measure settings, and the
-    number of forecast-error windows behind it (0 where the Normal formula was used).
+                   review: float, abc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Safety Stock per SKU by the Safety Stock Method and Service Measure settings, the
+    number of forecast-error windows behind it (0 where the Normal formula was used) and
+    whether the shop's errors set it (the item's own were calmer).
 
     Normal, Cycle: z·σ_H with σ_H = √((L + R)·σd² + d²·σL²) (:func:`.policy.safety_stock`).
     Normal, Fill Rate: k·σ_H with σ_H·G(k) = (1 − β)·d·R (:func:`.safety.fill_rate_safety_factor`).
-    Empirical: k·√(σ_e² + d²·σL²) with k and σ_e from the item's own window errors
-    (:func:`.safety.empirical_factor`); the Normal figure where the item has no window
-    and its class no typical figure. Never below 0.
+    Empirical: k·√(σ_e² + d²·σL²) with k and σ_e from the item's own window errors and
+    the shop's (:func:`.safety.empirical_factor`); the Normal figure where the item has
+    no window and no pooled figure exists. Never below 0.
     """
     protect = np.nan_to_num(lead) + review
     cycle_demand = d * max(review, 1.0)
@@ -407,26 +408,31 @@ def _safety_stocks(settings: Settings, matrix: np.ndarray, mask: np.ndarray, fr:
         normal = safety_stock(z, d, sd, lead, lead_std, review)
     windows = np.zeros(len(d), dtype=np.int64)
     if settings.safety_stock_method != "Empirical" or fr is None or fr.fitted_rate is None:
-        return normal, windows
+        return normal, windows, np.zeros(len(d), dtype=bool)
     errors = window_errors(matrix, mask, fr.fitted_rate, protect, fr.day_index)
-    k, sigma_e, windows = empirical_factor(errors, p, settings.service_measure, allowed, abc)
+    k, sigma_e, windows, shop_floor = empirical_factor(errors, p, settings.service_measure, allowed, abc)
     own = np.maximum(k, 0.0) * np.sqrt(sigma_e ** 2 + np.asarray(d, dtype=float) ** 2 * lead_std ** 2)
     use = np.isfinite(own) & ~np.isnan(lead)
-    return np.where(use, own, normal), np.where(use, windows, 0)
+    return np.where(use, own, normal), np.where(use, windows, 0), use & shop_floor
 
 
-def _safety_reasons(status: np.ndarray, method: str, windows: np.ndarray, protect: np.ndarray,
-                    abc: np.ndarray) -> pd.Series:
+def _safety_reasons(status: np.ndarray, settings: Settings, windows: np.ndarray, shop_floor: np.ndarray,
+                    protect: np.ndarray, abc: np.ndarray) -> pd.Series:
     """The sentence saying how the safety stock was set, for the rows where it matters
     (REORDER, OK)."""
     shown = (status == REORDER_STATUS) | (status == OK_STATUS)
     days = fmt_qty(np.maximum(np.ceil(protect - 1e-9), 1))
-    own = (" Safety stock from its own forecast errors over " + fmt_qty(windows) + " windows of " + days
-           + " days" + _choose([windows < POOL_MIN_WINDOWS], [", blended with class " + _text(abc) + "'s"], "")
-           + ".")
-    normal = " Safety stock by the normal formula" + ("" if method == "Normal" else
+    over = fmt_qty(windows) + " windows of " + days + " days"
+    few = windows < POOL_MIN_WINDOWS
+    if settings.service_measure == "Cycle":
+        lean = _choose([few], [", leaning on the shop's typical errors"], "")
+    else:
+        lean = _choose([few], [", blended with class " + _text(abc) + "'s"], "")
+    own = " Safety stock from its own forecast errors over " + over + lean + "."
+    shop = " Safety stock from the shop's typical forecast errors (its own over " + over + " were calmer)."
+    normal = " Safety stock by the normal formula" + ("" if settings.safety_stock_method == "Normal" else
                                                       " (too little history for its own errors)") + "."
-    return _choose([shown & (windows > 0), shown], [own, normal], "")
+    return _choose([shown & (windows > 0) & shop_floor, shown & (windows > 0), shown], [shop, own, normal], "")
 
 
 def _stock_issues(problems: pd.DataFrame, sku: pd.Series, rows: pd.Series,

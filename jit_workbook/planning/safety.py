@@ -17,12 +17,20 @@ been over the protection interval H = L + R:
 3. **Fill rate β.** The safety stock s is the smallest with an expected shortage per
    cycle, mean of max(e_t − s, 0), at most (1 − β) × the demand of one cycle, d × R
    (d × 1 day when R = 0).
-4. **Few windows.** An item's figure is blended with its ABC class's typical one:
-   k_item = own safety stock ÷ σ_H (σ_H = √(mean e_t²), the root mean square window
-   error), k_class = the median k_item of the class's items with at least
-   ``POOL_MIN_WINDOWS`` windows, and k = w·k_item + (1 − w)·k_class with
-   w = n ÷ (n + ``SHRINK_WINDOWS``). Safety stock = k × √(σ_H² + d²·σL²): the delivery
-   time's spread σL adds to the error as in the textbook formula.
+4. **The shop's errors as a floor** (Cycle). An item's own windows overlap and cover
+   at most a year, so its quantile underestimates how far it can really be out; the
+   shop's items together show it. With k_item = own safety stock ÷ σ_H (σ_H = √(mean
+   e_t²), the root mean square window error) and k_shop = the p-quantile (position
+   ⌈p·N⌉) of the N standardised errors e_t ÷ σ_H of all the shop's items with at least
+   ``POOL_MIN_WINDOWS`` windows: k = k_shop + w·(k_item − k_shop) when k_item is the
+   larger, else k_shop, with w = n ÷ (n + ``SHRINK_WINDOWS``), so an item's calmer history
+   never lowers its factor below the shop's and a short history raises it only a
+   little. With no such item in the shop, k = k_item.
+   **Few windows** (Fill Rate): the item's k is blended with its ABC class's typical
+   one, k_class = the median k_item of the class's items with at least
+   ``POOL_MIN_WINDOWS`` windows: k = w·k_item + (1 − w)·k_class.
+   Safety stock = k × √(σ_H² + d²·σL²): the delivery time's spread σL adds to the error
+   as in the textbook formula.
 5. Never below 0; an item with no window at all uses the Normal method.
 
 Sources: Silver, Pyke & Thomas (2017), ch. 6 (safety stock from the distribution of
@@ -191,9 +199,32 @@ def fill_rate_safety_factor(allowed_shortage: Any, sigma: Any) -> np.ndarray:
     return np.interp(ratio, _LOSS[::-1], _GRID[::-1])
 
 
+def shop_factor(desc: np.ndarray, n_w: np.ndarray, sigma_h: np.ndarray, service_level: Any) -> np.ndarray:
+    """k_shop per item: the p-quantile (position ⌈p·N⌉, smallest first) of the N
+    standardised window errors e ÷ σ_H of all items with at least ``POOL_MIN_WINDOWS``
+    windows, at each item's own p. NaN for every item when no item has that many.
+
+    >>> desc = np.array([[4.0] * 45 + [-4.0] * 45, [2.0] * 45 + [-2.0] * 45])
+    >>> shop_factor(desc, np.array([90, 90]), np.array([4.0, 2.0]), [0.5, 0.51]).tolist()
+    [-1.0, 1.0]
+    """
+    p = np.broadcast_to(np.asarray(service_level, dtype=float), n_w.shape)
+    pool = (n_w >= POOL_MIN_WINDOWS) & (sigma_h > 0)
+    out = np.full(len(n_w), np.nan)
+    if not pool.any():
+        return out
+    z = desc[pool] / sigma_h[pool][:, None]
+    z = z[np.isfinite(z)]
+    for level in np.unique(p[np.isfinite(p)]):
+        kth = int(np.clip(np.ceil(level * len(z) - 1e-9) - 1, 0, len(z) - 1))  # 0-based, ascending
+        out[p == level] = np.partition(z, kth)[kth]
+    return out
+
+
 def empirical_factor(errors: np.ndarray, service_level: Any, measure: str, allowed_shortage: Any,
-                     groups: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Safety factor k per item from its window errors, blended with its group's.
+                     groups: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Safety factor k per item from its window errors and the shop's (Cycle) or its
+    group's (Fill Rate), as in the module's rule 4.
 
     Parameters
     ----------
@@ -205,17 +236,18 @@ def empirical_factor(errors: np.ndarray, service_level: Any, measure: str, allow
     allowed_shortage : array-like, per SKU
         (1 − β) × d × R, units (used for Fill Rate).
     groups : array-like, per SKU
-        The pooling group (the ABC class).
+        The pooling group for Fill Rate (the ABC class).
 
     Returns
     -------
-    (k, sigma_h, windows): the blended factor (NaN where no window and no group
-    figure), σ_H = √(mean e²) in units, and the number of windows n.
+    (k, sigma_h, windows, shop_floor): the factor (NaN where no window and no pooled
+    figure), σ_H = √(mean e²) in units, the number of windows n, and whether the shop's
+    figure set k (its own errors were calmer, Cycle only).
 
     >>> e = np.array([[3.0, -1.0, 2.0, 0.0, -2.0, 1.0, 5.0, -3.0]])
-    >>> k, s, n = empirical_factor(e, [0.875], "Cycle", [0.0], ["A"])
-    >>> round(float(s[0]), 4), int(n[0]), round(float(k[0]), 4)
-    (2.5739, 8, 1.1655)
+    >>> k, s, n, floor = empirical_factor(e, [0.875], "Cycle", [0.0], ["A"])
+    >>> round(float(s[0]), 4), int(n[0]), round(float(k[0]), 4), bool(floor[0])
+    (2.5739, 8, 1.1655, False)
     """
     if measure not in SERVICE_MEASURES:
         raise ValueError(f"measure must be one of {', '.join(SERVICE_MEASURES)}, got {measure!r}")
@@ -227,6 +259,12 @@ def empirical_factor(errors: np.ndarray, service_level: Any, measure: str, allow
     else:
         own = shortage_safety_stock(desc, n_w, allowed_shortage)
     k_own = np.divide(own, sigma_h, out=np.full(len(n_w), np.nan), where=sigma_h > 0)
+    w = n_w / (n_w + SHRINK_WINDOWS)
+    if measure == "Cycle":
+        k_shop = shop_factor(desc, n_w, sigma_h, service_level)
+        floor = np.isfinite(k_shop) & (n_w > 0) & ~(k_own > k_shop)  # NaN k_own (σ_H = 0): the shop's
+        k = np.where(floor, k_shop, np.where(np.isfinite(k_shop), k_shop + w * (k_own - k_shop), k_own))
+        return k, sigma_h, n_w, floor
     g = np.asarray(groups, dtype=object)
     k_group = np.full(len(n_w), np.nan)
     for name in set(g.tolist()):
@@ -234,8 +272,7 @@ def empirical_factor(errors: np.ndarray, service_level: Any, measure: str, allow
         pool = rows & (n_w >= POOL_MIN_WINDOWS) & np.isfinite(k_own)
         if pool.any():
             k_group[rows] = np.median(k_own[pool])
-    w = n_w / (n_w + SHRINK_WINDOWS)
     k = np.where(np.isfinite(k_group), w * np.nan_to_num(k_own, nan=0.0) + (1 - w) * k_group,
                  np.where(n_w > 0, k_own, np.nan))
     k = np.where(np.isfinite(k_own) | (n_w == 0), k, k_group)  # σ_H = 0: the group's figure
-    return k, sigma_h, n_w
+    return k, sigma_h, n_w, np.zeros(len(n_w), dtype=bool)
