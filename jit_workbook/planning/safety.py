@@ -215,9 +215,11 @@ def shop_factor(desc: np.ndarray, n_w: np.ndarray, sigma_h: np.ndarray, service_
         return out
     z = desc[pool] / sigma_h[pool][:, None]
     z = z[np.isfinite(z)]
-    for level in np.unique(p[np.isfinite(p)]):
-        kth = int(np.clip(np.ceil(level * len(z) - 1e-9) - 1, 0, len(z) - 1))  # 0-based, ascending
-        out[p == level] = np.partition(z, kth)[kth]
+    levels = np.unique(p[np.isfinite(p)])
+    kth = np.clip(np.ceil(levels * len(z) - 1e-9).astype(np.int64) - 1, 0, len(z) - 1)  # 0-based, ascending
+    ranked = np.partition(z, kth)  # one pass for every level
+    for level, j in zip(levels, kth):
+        out[p == level] = ranked[j]
     return out
 
 
