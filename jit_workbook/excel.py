@@ -19,6 +19,7 @@ Example (from Python, with the workbook open in Excel)::
 
 from __future__ import annotations
 
+import re
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -96,6 +97,47 @@ def backtest(book: Any = None) -> str | None:
     return _run(book, lambda live: actions.run_backtest(live).summary)
 
 
+def cards(book: Any = None) -> str | None:
+    """The Cards button: kanban cards as a PDF in ``cards/`` beside the workbook.
+
+    On the Reorder sheet, the SKUs of the selected rows (any cells in them; several blocks
+    with Ctrl); with nothing but the header selected, or on another sheet, every item the
+    plan reorders. The workbook is not changed.
+    """
+    book = _book(book)
+    rows = selected_rows(book)
+    return _run(book, lambda live: actions.print_cards(live, reorder_rows=rows).summary)
+
+
+def selected_rows(book: Any) -> list[int] | None:
+    """The Reorder sheet's data rows (one-based) under the selection, or None for "all".
+
+    None when the selection is on another sheet, holds only the header row, or takes whole
+    columns. Excel's address of a selection lists its blocks: ``$A$2:$C$4,$A$7``.
+    """
+    selection = book.selection
+    if selection is None or selection.sheet.name != K.REORDER.name:
+        return None
+    rows = rows_in_address(selection.address)
+    return rows or None
+
+
+def rows_in_address(address: str) -> list[int]:
+    """Rows 2 and below in an A1-style address of one or more blocks; [] when a block is whole columns.
+
+    >>> rows_in_address("$A$2:$C$4,$B$7"), rows_in_address("$1:$1,$5:$6"), rows_in_address("$A:$A")
+    ([2, 3, 4, 7], [5, 6], [])
+    """
+    rows: set[int] = set()
+    for block in str(address).replace(";", ",").split(","):
+        ends = [int(m.group(1)) if m.group(1) else None
+                for m in (re.fullmatch(r"\$?[A-Za-z]*\$?(\d*)", end.strip()) for end in block.split(":")) if m]
+        if not ends or None in ends:
+            return []  # whole columns: everything
+        rows.update(range(max(min(ends), 2), max(ends) + 1))
+    return sorted(rows)
+
+
 @dataclass(frozen=True)
 class Action:
     """One button: its caption and the entry point it runs (takes a Book or None)."""
@@ -133,5 +175,5 @@ def main(book: Any = None) -> str | None:
     return action_for(book.sheets.active.name).run(book)
 
 
-__all__ = ["Action", "ACTIONS_BY_SHEET", "BUTTON_SHEETS", "RECALCULATE", "action_for", "backtest", "draft_orders", "main",
-           "monthly_review", "recalculate"]
+__all__ = ["Action", "ACTIONS_BY_SHEET", "BUTTON_SHEETS", "RECALCULATE", "action_for", "backtest", "cards",
+           "draft_orders", "main", "monthly_review", "recalculate"]
