@@ -381,6 +381,7 @@ class CardsResult:
     pages: int
     left_out: dict[str, str]
     issues: list[Issue]
+    skus: frozenset[str] = frozenset()  # the SKUs carded
 
     @property
     def summary(self) -> str:
@@ -392,7 +393,8 @@ class CardsResult:
                     f"{'s' if self.pages != 1 else ''}) in {self.path}")
         if self.left_out:
             text += "; no card for " + ", ".join(f"{sku} ({why})" for sku, why in self.left_out.items())
-        barcodes = [i for i in self.issues if i.sheet == K.STOCK.name and i.cell.startswith(K.STOCK.letter("barcode"))]
+        barcodes = [i for i in self.issues if i.sheet == K.STOCK.name and i.sku in self.skus
+                    and i.cell.startswith(K.STOCK.letter("barcode"))]
         if barcodes:
             text += f"; {len(barcodes)} barcode{'s' if len(barcodes) != 1 else ''} not printed: " + "; ".join(
                 str(i) for i in barcodes[:3]) + (" ..." if len(barcodes) > 3 else "")
@@ -441,7 +443,7 @@ def print_cards(book: Book, progress: Callable[[str], None] | None = None, *, sk
     write_cards_pdf(choice.cards, path, paper=paper, title=title)
     per_page = COLUMNS * ROWS
     return CardsResult(settings, path, len(choice.cards), -(-len(choice.cards) // per_page), choice.left_out,
-                       p.issues)
+                       p.issues, frozenset(c.sku for c in choice.cards))
 
 
 class CardsError(JitError):

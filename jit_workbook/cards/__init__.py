@@ -65,7 +65,7 @@ def expected_order(daily_demand, review_days, moq, case_pack):
     >>> expected_order(2.0, 7, float("nan"), 12.0), expected_order(2.0, 0, 5.0, float("nan"))
     (24.0, 5.0)
     """
-    need = np.maximum(np.asarray(daily_demand, dtype=float) * review_days, 1e-9)
+    need = np.maximum(np.asarray(daily_demand, dtype=float) * review_days, 1.0)
     return round_order_qty(need, moq, case_pack)
 
 
@@ -92,13 +92,13 @@ def choose_cards(reorder: pd.DataFrame, stock: pd.DataFrame, review_days: float,
     else:
         wanted = list(dict.fromkeys(str(s).strip() for s in skus if str(s).strip()))
         known = set(plan["sku"])
-        for sku in wanted:
+        never = set(plan.loc[plan["status"].eq(DO_NOT_REORDER), "sku"])
+        for sku in wanted:  # in the order asked
             if sku not in known:
                 left_out[sku] = "not on the Stock sheet"
-        never = plan["status"].eq(DO_NOT_REORDER) & plan["sku"].isin(wanted)
-        for sku in plan.loc[never, "sku"]:
-            left_out[sku] = "Discontinued or Do Not Reorder on the Stock sheet"
-        chosen = plan[plan["sku"].isin(wanted) & ~never]
+            elif sku in never:
+                left_out[sku] = "Discontinued or Do Not Reorder on the Stock sheet"
+        chosen = plan[plan["sku"].isin(wanted) & ~plan["sku"].isin(never)]
         chosen = chosen.set_index("sku").loc[[s for s in wanted if s in set(chosen["sku"])]].reset_index()
     per_sku = stock.drop_duplicates("sku").set_index("sku")
     pack = chosen["sku"].map(per_sku["case_pack"]).to_numpy(dtype=float)
