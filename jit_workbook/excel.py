@@ -118,12 +118,16 @@ def selected_rows(book: Any) -> list[int] | None:
     selection = book.selection
     if selection is None or selection.sheet.name != K.REORDER.name:
         return None
-    rows = rows_in_address(selection.address)
+    address = selection.address
+    if re.fullmatch(r"\$?(A\$?)?1:\$?(XFD\$?)?1048576", address):  # the whole sheet
+        return None
+    last = selection.sheet.used_range.last_cell.row  # rows below the table hold no SKU
+    rows = [r for r in rows_in_address(address, last) if r <= last]
     return rows or None
 
 
-def rows_in_address(address: str) -> list[int]:
-    """Rows 2 and below in an A1-style address of one or more blocks; [] when a block is whole columns.
+def rows_in_address(address: str, last: int = 1_048_576) -> list[int]:
+    """Rows 2 to ``last`` in an A1-style address of one or more blocks; [] when a block is whole columns.
 
     >>> rows_in_address("$A$2:$C$4,$B$7"), rows_in_address("$1:$1,$5:$6"), rows_in_address("$A:$A")
     ([2, 3, 4, 7], [5, 6], [])
@@ -134,7 +138,7 @@ def rows_in_address(address: str) -> list[int]:
                 for m in (re.fullmatch(r"\$?[A-Za-z]*\$?(\d*)", end.strip()) for end in block.split(":")) if m]
         if not ends or None in ends:
             return []  # whole columns: everything
-        rows.update(range(max(min(ends), 2), max(ends) + 1))
+        rows.update(range(max(min(ends), 2), min(max(ends), last) + 1))
     return sorted(rows)
 
 
@@ -147,6 +151,8 @@ class Action:
 
 
 RECALCULATE = Action("Recalculate", recalculate)
+# The Reorder sheet's button (and Run main there) prints kanban cards when whole rows are selected.
+CARDS = Action("Kanban Cards", cards)
 
 # The action of each sheet's button and of the add-in's "Run main", by sheet name.
 # Sheets not listed run Recalculate.
@@ -166,14 +172,40 @@ def action_for(sheet_name: str) -> Action:
 
 
 def main(book: Any = None) -> str | None:
-    """Run the action that fits the sheet the owner is on (Recalculate by default).
+    """Run the action that fits the sheet the owner is on (Recalculate by default; on the
+    Reorder sheet with whole rows selected, :func:`cards` for those rows).
 
     This is what the workbook's buttons and the xlwings add-in's "Run main" call,
     through the ``<workbook name>.py`` module beside the workbook.
     """
     book = _book(book)
-    return action_for(book.sheets.active.name).run(book)
+    name = book.sheets.active.name
+    if name == K.REORDER.name and whole_rows_selected(book):
+        return CARDS.run(book)
+    return action_for(name).run(book)
 
 
-__all__ = ["Action", "ACTIONS_BY_SHEET", "BUTTON_SHEETS", "RECALCULATE", "action_for", "backtest", "cards",
+def whole_rows_selected(book: Any) -> bool:
+    """Whether the selection is whole rows (row numbers clicked, or the whole sheet), the gesture
+    that makes the Reorder sheet's button print those rows' kanban cards instead of recalculating.
+
+    >>> whole_rows("$5:$7,$9:$9"), whole_rows("$A$5:$XFD$7"), whole_rows("$A$5:$C$7"), whole_rows("$A:$A")
+    (True, True, False, False)
+    """
+    selection = book.selection
+    return selection is not None and whole_rows(selection.address)
+
+
+def whole_rows(address: str) -> bool:
+    """Every block of an A1-style address spans whole rows (``$5:$7``, or columns A to XFD)."""
+    for block in str(address).replace(";", ",").split(","):
+        m = re.fullmatch(r"\$?(?:(A)\$?)?(\d+)(?::\$?(?:(XFD)\$?)?(\d+))?", block.strip(), re.I)
+        if not m or bool(m.group(1)) != bool(m.group(3)) or (m.group(1) and not m.group(4)):
+            return False
+        if not m.group(1) and m.group(4) is None:  # "$5" alone is a cell without a column: not Excel's
+            return False
+    return True
+
+
+__all__ = ["Action", "ACTIONS_BY_SHEET", "BUTTON_SHEETS", "CARDS", "RECALCULATE", "action_for", "backtest", "cards",
            "draft_orders", "main", "monthly_review", "recalculate"]

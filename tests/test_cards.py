@@ -172,3 +172,21 @@ def test_excel_cards_prints_the_selected_reorder_rows(carded, tmp_path, xl_engin
     pdf.unlink()
     book.sheets["Reorder"].range("A1").select()  # the header only: every card
     assert excel.cards(book).startswith(f"{len(expected_cards(carded)[0])} kanban cards")
+
+
+@pytest.mark.slow
+@needs_pdftoppm
+def test_reorder_button_prints_cards_for_whole_rows_and_recalculates_otherwise(carded, tmp_path, xl_engine):
+    book = xw.Book(carded)
+    book.sheets["Reorder"].activate()
+    book.sheets["Reorder"].range("5:6").select()  # row numbers clicked: cards for those rows
+    assert excel.main(book).startswith("2 kanban cards (1 page) in ")
+    (pdf,) = (carded.parent / "cards").glob("*.pdf")
+    assert sorted(t for f, t in decoded(pdf, tmp_path / "png") if f == "Code128") == ["GAR-00004", "NOR-00005"]
+    pdf.unlink()
+
+    book.sheets["Reorder"].range("1:1048576").select()  # the whole sheet: every card
+    assert excel.main(book).startswith(f"{len(expected_cards(carded)[0])} kanban cards")
+
+    book.sheets["Reorder"].range("B5").select()  # one cell: the button recalculates, as before
+    assert excel.main(book).startswith("40 SKUs: ")
