@@ -181,3 +181,11 @@ def test_check_digit_and_problems_by_hand():
     assert barcode_problem("5012345678907").endswith("should be 0")
     assert barcode_problem("12-34") == 'barcode "12-34" is not an EAN-13 (13 digits) or UPC-A (12 digits)'
     assert code_key("0036000291452") == code_key("36000291452") != code_key("360002914520")
+
+
+def test_a_code_excel_turned_into_a_number_matches_the_barcode_text():
+    stock = stock_frame(sku=["A", "B"], barcode=["5012345678900", "036000291452"])
+    scans = grid((5012345678900.0, 2, None), (36000291452.0, None, None), ("A", 1, None))
+    out, notes, issues = counted_stock(stock, scans, dt.date(2026, 11, 30))
+    assert not issues and out["on_hand"].tolist() == [3.0, 1.0]
+    assert notes["B"] == "On Hand 1 from the count of 2026-11-30 (Stock says 10)."

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from ..orders.documents import find_unicode_font
+from ..orders.documents import FALLBACK_FONT_CANDIDATES, find_unicode_font
 from ..orders.safety import atomic_path
 from ..safe_text import clean_text
 from . import Card
@@ -90,7 +90,7 @@ class _CardPDF(FPDF):
         return text if self.family != "Helvetica" else text.encode("cp1252", "replace").decode("cp1252")
 
 
-def _pdf(title: str) -> _CardPDF:
+def _pdf(title: str, texts: list[str]) -> _CardPDF:
     pdf = _CardPDF(unit="mm")
     pdf.set_auto_page_break(False)
     pdf.set_title(title)
@@ -101,6 +101,12 @@ def _pdf(title: str) -> _CardPDF:
         pdf.add_font("CardSans", "", str(regular))
         pdf.add_font("CardSans", "B", str(bold or regular))
         pdf.family = "CardSans"
+        if any(ord(ch) >= 0x2E80 for text in texts for ch in text):  # CJK and beyond: not in the usual fonts
+            fallbacks = [f for f in FALLBACK_FONT_CANDIDATES if Path(f).is_file()]
+            for i, f in enumerate(fallbacks):
+                pdf.add_font(f"CardFallback{i}", "", f)
+            if fallbacks:
+                pdf.set_fallback_fonts([f"CardFallback{i}" for i in range(len(fallbacks))], exact_match=False)
     else:
         pdf.core_fonts_encoding = "windows-1252"
     return pdf
@@ -181,7 +187,11 @@ def _card(pdf: _CardPDF, card: Card, x0: float, y0: float, w: float, h: float) -
     pdf.set_font(pdf.family, "B", 6.5)
     pdf.set_xy(x, box_y + 0.8)
     pdf.cell(box_w, 3, "BIN QUANTITY", align="C")
-    pdf.set_font(pdf.family, "B", 18)
+    size = 18.0
+    pdf.set_font(pdf.family, "B", size)
+    while size > 8 and pdf.get_string_width(_qty(card.bin_qty)) > box_w - 2:  # 1,000,000 still fits
+        size -= 1
+        pdf.set_font(pdf.family, "B", size)
     pdf.set_xy(x, box_y + 4)
     pdf.cell(box_w, 7, _qty(card.bin_qty), align="C")
     if not math.isnan(card.case_pack) and card.case_pack > 1:
@@ -233,7 +243,7 @@ def write_cards_pdf(cards: list[Card], path: str | Path, *, paper: str = "A4", t
     path = Path(path)
     page_w, page_h = PAPER[paper]
     left, top, w, h = card_grid(paper)
-    pdf = _pdf(title)
+    pdf = _pdf(title, [title] + [f"{c.sku} {c.description} {c.supplier}" for c in cards])
     per_page = COLUMNS * ROWS
     pages = max(1, math.ceil(len(cards) / per_page))
     for p in range(pages):
