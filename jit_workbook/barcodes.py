@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import contract as K
@@ -87,11 +88,19 @@ def stock_barcode_issues(stock: pd.DataFrame) -> list[Issue]:
 
     stock: the parsed Stock sheet (``sku``, ``barcode``, ``row``). The item is still planned;
     only its kanban card goes without the retail barcode (the SKU's own barcode is printed).
+    Vectorised: the check digits of every row at once (5,000 SKUs in a few milliseconds).
     """
-    issues = []
-    for sku, text, row in stock[["sku", "barcode", "row"]].itertuples(index=False):
-        problem = barcode_problem(text)
-        if problem:
-            issues.append(Issue("Stock", K.STOCK.cell("barcode", row), sku,
-                                problem + "; fix it, or its kanban card shows only the SKU's barcode"))
-    return issues
+    text = stock["barcode"].astype(str)
+    digits = text.str.replace(r"[ -]", "", regex=True)
+    filled = text.str.strip().ne("")
+    shaped = digits.str.fullmatch(r"[0-9]{11,13}").fillna(False) & filled
+    valid = pd.Series(False, index=stock.index)
+    if shaped.any():  # a UPC-A (12 digits) is the EAN-13 with a leading 0: one rule for both
+        grid = np.frombuffer("".join(digits[shaped].str.zfill(13)).encode("ascii"), dtype=np.uint8)
+        grid = grid.reshape(-1, 13).astype(np.int64) - 48
+        check = (10 - (grid[:, :12] @ np.tile([1, 3], 6)) % 10) % 10
+        valid[shaped] = check == grid[:, 12]
+    bad = filled & ~valid
+    return [Issue("Stock", K.STOCK.cell("barcode", row), sku,
+                  barcode_problem(code) + "; fix it, or its kanban card shows only the SKU's barcode")
+            for sku, code, row in stock.loc[bad, ["sku", "barcode", "row"]].itertuples(index=False)]
