@@ -189,3 +189,14 @@ def test_a_code_excel_turned_into_a_number_matches_the_barcode_text():
     out, notes, issues = counted_stock(stock, scans, dt.date(2026, 11, 30))
     assert not issues and out["on_hand"].tolist() == [3.0, 1.0]
     assert notes["B"] == "On Hand 1 from the count of 2026-11-30 (Stock says 10)."
+
+
+def test_only_filled_invalid_stock_barcodes_are_data_issues():
+    from jit_workbook.barcodes import stock_barcode_issues
+
+    stock = stock_frame(sku=list("ABCDEFG"), barcode=["5012345678900", "5012345678901", "036000291452",
+                                                       "36000291452", "", "abc", "0360-0029-1452"])
+    got = [(i.cell, i.sku, i.problem.split(";")[0]) for i in stock_barcode_issues(stock)]
+    assert got == [("D3", "B", 'barcode "5012345678901" is not a valid EAN-13: its last digit (the check digit) '
+                                "should be 0"),
+                   ("D7", "F", 'barcode "abc" is not an EAN-13 (13 digits) or UPC-A (12 digits)')]
