@@ -216,7 +216,7 @@ def cards(path: Path, skus: tuple[str, ...], paper: str, quiet: bool) -> None:
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def upgrade(path: Path) -> None:
-    """Add the output sheets PATH lacks (made from an older template, or deleted).
+    """Add the output sheets (and the empty Count sheet) PATH lacks (older template, or deleted).
 
     Each missing sheet comes from the current template, with its table, formats and
     charts; nothing else in the file changes. The previous version is kept as
