@@ -115,7 +115,7 @@ def selected_rows(book: Any) -> list[int] | None:
     None when the selection is on another sheet, holds only the header row, or takes whole
     columns. Excel's address of a selection lists its blocks: ``$A$2:$C$4,$A$7``.
     """
-    selection = book.selection
+    selection = _selection(book)
     if selection is None or selection.sheet.name != K.REORDER.name:
         return None
     address = selection.address
@@ -192,8 +192,16 @@ def whole_rows_selected(book: Any) -> bool:
     >>> whole_rows("$5:$7,$9:$9"), whole_rows("$A$5:$XFD$7"), whole_rows("$A$5:$C$7"), whole_rows("$A:$A")
     (True, True, False, False)
     """
-    selection = book.selection
+    selection = _selection(book)
     return selection is not None and whole_rows(selection.address)
+
+
+def _selection(book: Any) -> Any:
+    """The selected range, or None (nothing selected, or a picture or chart is: not cells)."""
+    try:
+        return book.selection
+    except Exception:  # xlwings raises when the selection is a shape, not a range
+        return None
 
 
 def whole_rows(address: str) -> bool:

@@ -20,7 +20,7 @@ from jit_workbook.io.parse import Grid
 from jit_workbook.io.xlsx_parts import sheet_parts
 from jit_workbook.io.xlsx_upgrade import add_missing_sheets
 
-from conftest import run_cli, sheet_frame
+from conftest import SOFFICE, lo_convert, run_cli, sheet_frame
 
 
 def as_of(path) -> dt.date:
@@ -127,6 +127,8 @@ def test_a_workbook_without_count_still_plans_and_upgrade_adds_it(shop, tmp_path
     scan(shop, [(sheet_frame(shop, "Stock")["SKU"].iloc[0], 3, None)])
     assert run_cli("recalc", shop).exit_code == 0
     assert sheet_frame(shop, "Reorder")["On Hand"].iloc[0] == 3
+    if SOFFICE:  # a second spreadsheet program opens the upgraded, recalculated file
+        assert lo_convert(shop, "pdf", tmp_path / "lo").stat().st_size > 0
 
 
 # ---------------------------------------------------------------------------------
