@@ -22,6 +22,11 @@ from jit_workbook.io.xlsx_upgrade import add_missing_sheets
 
 from conftest import SOFFICE, lo_convert, run_cli, sheet_frame
 
+try:
+    from xlwings_engine import xl_engine  # noqa: F401  (the fixture)
+except ImportError:  # tests/ became a package
+    from tests.xlwings_engine import xl_engine  # noqa: F401
+
 
 def as_of(path) -> dt.date:
     ws = openpyxl.load_workbook(path)["Settings"]
@@ -202,3 +207,24 @@ def test_only_filled_invalid_stock_barcodes_are_data_issues():
     assert got == [("D3", "B", 'barcode "5012345678901" is not a valid EAN-13: its last digit (the check digit) '
                                 "should be 0"),
                    ("D7", "F", 'barcode "abc" is not an EAN-13 (13 digits) or UPC-A (12 digits)')]
+
+
+@pytest.mark.slow
+def test_scans_typed_in_excel_set_on_hand_on_the_recalculate_button(shop, xl_engine):
+    """The live path: scans typed through xlwings (below row 2 Excel makes the digits a number)."""
+    import xlwings as xw
+
+    from jit_workbook import excel
+
+    stock = sheet_frame(shop, "Stock")
+    first, barcode = stock["SKU"].iloc[0], str(stock["Barcode"].iloc[0])
+    book = xw.Book(shop)
+    book.sheets["Count"].range("A2").value = [[barcode, None, None], [barcode, None, None], [first, 3, None]]
+    assert isinstance(book.sheets["Count"].range("A3").value, float)  # what Excel does to typed digits
+    summary = excel.recalculate(book)
+    assert summary.startswith("40 SKUs: ")
+    values = book.sheets["Reorder"].range("A1").expand().value
+    header = values[0]
+    row = next(r for r in values[1:] if r[0] == first)
+    assert row[header.index("On Hand")] == 5
+    assert "On Hand 5 from the count of" in row[header.index("Reason")]
