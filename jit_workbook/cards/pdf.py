@@ -252,10 +252,11 @@ def write_cards_pdf(cards: list[Card], path: str | Path, *, paper: str = "A4", t
         _cut_marks(pdf, left, top, w, h)
         pdf.set_font(pdf.family, "", 7)
         pdf.set_text_color(90)
-        pdf.set_xy(left + MARK[1] + 1, top - MARK[1] - 0.5)
+        head_y = max(top - MARK[1] - 0.5, 5.0)  # printers leave the outer 4-5 mm blank
+        pdf.set_xy(left + MARK[1] + 1, head_y)
         room = w - 2 * MARK[1] - 2  # between two cut marks
         pdf.cell(room, 4, _fit(pdf, pdf.text_of(title), room))
-        pdf.set_xy(left + w + MARK[1] + 1, top - MARK[1] - 0.5)
+        pdf.set_xy(left + w + MARK[1] + 1, head_y)
         pdf.cell(room, 4, f"page {p + 1} of {pages}", align="R")
         for k, card in enumerate(cards[p * per_page:(p + 1) * per_page]):
             col, row = k % COLUMNS, k // COLUMNS
