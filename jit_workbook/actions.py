@@ -17,8 +17,9 @@ from typing import Callable, Protocol
 import pandas as pd
 
 from . import contract as K
-from .errors import Issue
-from .io.parse import Grid, ShopInputs, parse_inputs, parse_sheet
+from .errors import Issue, JitError
+from .io.counts import counted_stock
+from .io.parse import Grid, ShopInputs, header_map, parse_inputs, parse_sheet
 from .planning import keep_owner_edits, plan_reorder, summarise
 from .planning.availability import out_of_stock_days
 from .planning.backtest import backtest as replay
@@ -27,6 +28,7 @@ from .orders.po import draft_orders as po_drafts
 from .orders.po import measured_lead_times, open_order_quantities, record_orders
 from .orders.safety import order_paths
 from .review import kpis, review_frame, review_month, update_log
+from .barcodes import stock_barcode_issues
 from .money import format_money
 from .settings import Settings
 
@@ -104,7 +106,11 @@ def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -
     names = [s.name for s in K.INPUT_SHEETS] + [s.name for s in outputs]
     grids = book.read(names, optional=K.OPTIONAL_INPUT_SHEETS | {K.BACKTEST.name})  # read for the Dashboard
     inputs = parse_inputs(grids)
-    issues = list(inputs.issues)
+    issues = list(inputs.issues) + stock_barcode_issues(inputs.stock)
+    counted, count_notes, count_issues = counted_stock(inputs.stock, grids.get(K.COUNT.name),
+                                                      inputs.settings.plan_date())
+    inputs.stock = counted
+    issues += count_issues
     planned = Planned(grids, inputs, pd.DataFrame(), issues)
     previous = planned.previous(K.REORDER, {"order_qty": "the new suggestion is used"})
     suppliers = with_measured_lead_times(inputs.suppliers, inputs.receipts)
@@ -119,6 +125,9 @@ def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -
     if len(open_qty):  # say which purchase orders the On Order figure includes
         why = reorder["sku"].map(open_qty.set_index("sku")["reason"])
         reorder["reason"] = reorder["reason"].where(why.isna(), reorder["reason"] + " On order includes " + why + ".")
+    if len(count_notes):  # say where a counted On Hand came from
+        why = reorder["sku"].map(count_notes)
+        reorder["reason"] = reorder["reason"].where(why.isna(), (reorder["reason"] + " " + why).str.strip())
     planned.reorder = reorder
     issues += plan_issues
     return planned
@@ -360,3 +369,103 @@ def issues_frame(issues: list[Issue]) -> pd.DataFrame:
         rows.append(("", "", "", f"... and {len(issues) - MAX_ISSUE_ROWS:,} more problems like these; "
                                  "fix the ones above and run again"))
     return pd.DataFrame(rows, columns=K.DATA_ISSUES.fields, dtype=object)
+
+
+@dataclass
+class CardsResult:
+    """Kanban cards printed by :func:`print_cards`."""
+
+    settings: Settings
+    path: Path | None
+    cards: int
+    pages: int
+    left_out: dict[str, str]
+    issues: list[Issue]
+    skus: frozenset[str] = frozenset()  # the SKUs carded
+
+    @property
+    def summary(self) -> str:
+        """``12 kanban cards (2 pages, A4) in cards/JIT_Inventory-kanban-2026-11-30.pdf; no card for X (why)``"""
+        if self.path is None:
+            text = "No kanban cards: no item is Active with demand and a Reorder Point above 0"
+        else:
+            text = (f"{self.cards:,} kanban card{'s' if self.cards != 1 else ''} ({self.pages} page"
+                    f"{'s' if self.pages != 1 else ''}) in {self.path}")
+        if self.left_out:
+            text += "; no card for " + ", ".join(f"{sku} ({why})" for sku, why in self.left_out.items())
+        barcodes = [i for i in self.issues if i.sheet == K.STOCK.name and i.sku in self.skus
+                    and i.cell.startswith(K.STOCK.letter("barcode"))]
+        if barcodes:
+            text += f"; {len(barcodes)} barcode{'s' if len(barcodes) != 1 else ''} not printed: " + "; ".join(
+                str(i) for i in barcodes[:3]) + (" ..." if len(barcodes) > 3 else "")
+        return text
+
+
+def print_cards(book: Book, progress: Callable[[str], None] | None = None, *, skus: list[str] | None = None,
+                reorder_rows: list[int] | None = None, paper: str = "A4") -> CardsResult:
+    """Kanban cards as one PDF in ``cards/`` beside the workbook (see :mod:`jit_workbook.cards`).
+
+    The plan is the one :func:`recalculate` makes, so a card's numbers are the Reorder
+    sheet's. skus: the SKUs to print (``--sku``); reorder_rows: one-based rows of the
+    Reorder sheet whose SKUs to print (the rows selected in Excel); neither: every item
+    the plan reorders. The workbook is not changed.
+
+    Raises CardsError (exit code 2) when SKUs were asked for and none can have a card.
+    """
+    from .cards import choose_cards
+    from .cards.pdf import COLUMNS, ROWS, write_cards_pdf
+    from .orders.safety import safe_filename
+
+    say = progress or book.status
+    p = plan(book, say, (K.REORDER,))
+    settings = p.inputs.settings
+    if reorder_rows is not None:
+        skus = (skus or []) + rows_skus(p.grids.get(K.REORDER.name), reorder_rows)
+    choice = choose_cards(p.reorder, p.inputs.stock, settings.review_period_days, skus)
+    if not choice.cards:
+        if skus is not None:
+            asked = ", ".join(f"{s} ({why})" for s, why in choice.left_out.items()) or "none given"
+            raise CardsError(f"No kanban card to print for the SKUs asked for: {asked}")
+        return CardsResult(settings, None, 0, 0, choice.left_out, p.issues)
+    day = settings.plan_date().isoformat()
+    stem = safe_filename(Path(book.name).stem, max_len=40, fallback="JIT_Inventory")
+    if skus is not None:
+        first = safe_filename(choice.cards[0].sku, max_len=30, fallback="item")
+        stem += f"-kanban-{day}-{first}" + (f"-and-{len(choice.cards) - 1}-more" if len(choice.cards) > 1 else "")
+    else:
+        stem += f"-kanban-{day}"
+    folder = (book.folder / "cards").resolve()
+    path = folder / f"{stem}.pdf"
+    if path.resolve().parent != folder:
+        raise CardsError(f"the cards file {path.name} would be written outside {folder}; remove that link")
+    say(f"drawing {len(choice.cards)} kanban cards")
+    title = f"Kanban cards {day} — {settings.business_name}"
+    write_cards_pdf(choice.cards, path, paper=paper, title=title)
+    per_page = COLUMNS * ROWS
+    return CardsResult(settings, path, len(choice.cards), -(-len(choice.cards) // per_page), choice.left_out,
+                       p.issues, frozenset(c.sku for c in choice.cards))
+
+
+class CardsError(JitError):
+    """No card can be printed for what was asked (unknown or never-reordered SKUs). Exit code 2."""
+
+    exit_code = 2
+
+
+def rows_skus(grid: Grid | None, rows: list[int]) -> list[str]:
+    """The SKUs in the given one-based rows of the Reorder sheet (row 1, the header, is skipped).
+
+    >>> rows_skus(Grid([["SKU", "Description"], ["A-1", "x"], ["B-2", "y"]]), [3, 2, 1, 9])
+    ['B-2', 'A-1']
+    """
+    if grid is None or not grid.rows:
+        return []
+    column = header_map(K.REORDER, grid.rows[0]).get("sku", 0) if grid.rows[0] else 0
+    out = []
+    for r in rows:
+        if 2 <= r <= len(grid.rows) and column < len(grid.rows[r - 1]):
+            value = grid.rows[r - 1][column]
+            text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value or "").strip()
+            if text:
+                out.append(text)
+    return out

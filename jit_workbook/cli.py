@@ -188,8 +188,35 @@ def orders(path: Path, send: bool, force: bool, quiet: bool) -> None:
 
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sku", "skus", multiple=True, metavar="SKU",
+              help="Print the card of this SKU (repeat for several); default: every item the plan reorders.")
+@click.option("--paper", type=click.Choice(["A4", "Letter"], case_sensitive=False), default="A4",
+              show_default=True, help="Paper size; 8 cards per page.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def cards(path: Path, skus: tuple[str, ...], paper: str, quiet: bool) -> None:
+    """Print kanban cards for the two-bin routine: one PDF in cards/ beside PATH.
+
+    One card per item the plan reorders (Active, with demand, Reorder Point above 0),
+    or per --sku: SKU, description, supplier, the bin quantity (Reorder Point rounded up
+    to whole cases), the order to expect, the lead time, a Code 128 barcode of the SKU
+    and the item's EAN-13/UPC-A Barcode when it has one. The workbook is not changed.
+
+    Example: jit-workbook cards JIT_Inventory.xlsx --sku PAINT-01 --paper Letter
+    """
+    from .io.read_file import check_readable
+
+    check_readable(path)
+    paper = "Letter" if paper.lower() == "letter" else "A4"
+    with _progress(path, quiet) as step:
+        result = actions.print_cards(FileBook(path), progress=step, skus=list(skus) or None, paper=paper)
+    if not quiet:
+        click.echo(result.summary)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def upgrade(path: Path) -> None:
-    """Add the output sheets PATH lacks (made from an older template, or deleted).
+    """Add the output sheets (and the empty Count sheet) PATH lacks (older template, or deleted).
 
     Each missing sheet comes from the current template, with its table, formats and
     charts; nothing else in the file changes. The previous version is kept as

@@ -233,6 +233,20 @@ RECEIPTS = Sheet(
     tab_color="4472C4",
 )
 
+COUNT = Sheet(  # stock counts by a USB barcode scanner: it types the code and presses Enter
+    "Count", "input", "CountTable",
+    (
+        C("Code", "code", width=18, number_format=FMT_TEXT,
+          doc="What the scanner typed: an item's Barcode or its SKU."),
+        C("Quantity", "quantity", "number", width=10, number_format=FMT_QTY,
+          doc="Units counted; blank means 1, so scanning every item on a shelf counts it."),
+        C("Date", "date", "date", width=12, number_format=FMT_DATE, doc="Day of the count; blank means As Of Date."),
+    ),
+    doc="Stock counts, one scan per row (may be empty). Each counted SKU's On Hand is the sum "
+        "of its latest count day's scans.",
+    tab_color="4472C4",
+)
+
 # ---------------------------------------------------------------------------------
 # Output sheets (the tool's)
 # ---------------------------------------------------------------------------------
@@ -475,12 +489,14 @@ def dashboard_rows() -> dict[str, tuple[int, int]]:
     return blocks
 
 
-INPUT_SHEETS: tuple[Sheet, ...] = (SETTINGS, STOCK, SALES, SUPPLIERS, RECEIPTS)
+INPUT_SHEETS: tuple[Sheet, ...] = (SETTINGS, STOCK, SALES, SUPPLIERS, RECEIPTS, COUNT)
 OUTPUT_SHEETS: tuple[Sheet, ...] = (REORDER, ORDERS, OBSOLETE_REVIEW, REVIEW_LOG, DASHBOARD, BACKTEST,
                                      DATA_ISSUES, ORDER_LINES)
 ALL_SHEETS: tuple[Sheet, ...] = INPUT_SHEETS + OUTPUT_SHEETS
 # Sheets a workbook may lack without stopping the run (read as empty).
-OPTIONAL_INPUT_SHEETS = frozenset({RECEIPTS.name})
+OPTIONAL_INPUT_SHEETS = frozenset({RECEIPTS.name, COUNT.name})
+# Input sheets newer than the first template: `upgrade` adds them, empty, to older workbooks.
+UPGRADE_INPUT_SHEETS: tuple[Sheet, ...] = (COUNT,)
 
 SHEETS_BY_NAME = {s.name: s for s in ALL_SHEETS}
 

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import contract as K
+from .barcodes import check_digit
 from .template import build_template
 
 
@@ -140,8 +141,8 @@ def make_shop(name: str) -> dict[str, pd.DataFrame]:
     status = np.where((pattern == "dead") & (rng.random(n) < 0.4), "Discontinued", status)
     descriptions = _descriptions(rng, category)
     stock = pd.DataFrame({
-        "sku": skus, "description": descriptions, "supplier": supplier, "barcode": [
-            f"50{rng.integers(10**10, 10**11)}" for _ in range(n)],
+        "sku": skus, "description": descriptions, "supplier": supplier, "barcode": [  # EAN-13s with a valid check digit (the last digit drawn is replaced by it)
+            _ean13(f"50{rng.integers(10**10, 10**11)}") for _ in range(n)],
         "category": category, "on_hand": on_hand, "on_order": on_order, "unit_cost": unit_cost,
         "unit_price": unit_price, "lead_time_days": lead, "lead_time_std_days": np.where(own_lead, 1.0, np.nan),
         "moq": moq, "case_pack": case_pack, "service_level": np.where(rng.random(n) < 0.05, 0.99, np.nan),
@@ -260,6 +261,10 @@ def _scale_for(expected: float, target: float, lam: np.ndarray) -> float:
         else:
             hi = mid
     return (lo * hi) ** 0.5
+
+
+def _ean13(drawn: str) -> str:
+    return drawn[:-1] + str(check_digit(drawn[:-1]))
 
 
 def _descriptions(rng: np.random.Generator, category: np.ndarray) -> list[str]:

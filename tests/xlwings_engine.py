@@ -312,7 +312,8 @@ class _App(_Impl, base_classes.App):
     version = "16.0"
     hwnd = None
     path = ""
-    selection = None
+    # What Range.select() selected last (xlwings' App.selection / Book.selection), else None.
+    selection = property(lambda self: getattr(self, "_selection", None))
 
     def _prop(name, check=None):  # noqa: N805 -- property factory used in the body
         def get(self):
@@ -962,6 +963,8 @@ class _Range(_Impl, base_classes.Range):
 
     def select(self):
         self._log("select")
+        _activate(self.sheet._book.wb, self.sheet.ws)
+        self.sheet._book.app._selection = self
 
     @property
     def table(self):

@@ -100,7 +100,8 @@ ENTRY_TAG = {"numFmts": "numFmt", "fonts": "font", "fills": "fill", "borders": "
 # Public API
 # ---------------------------------------------------------------------------------
 def add_missing_sheets(src: Path, dst: Path, *, template: bytes | None = None) -> list[str]:
-    """Add every missing output sheet (``contract.OUTPUT_SHEETS``) from the template.
+    """Add every missing output sheet (``contract.OUTPUT_SHEETS``) and newer input sheet
+    (``contract.UPGRADE_INPUT_SHEETS``: Count, empty) from the template.
 
     src: the workbook to read (never modified when ``dst`` is another file).
     dst: where to write, atomically (temp file + ``os.replace``); may be ``src``.
@@ -173,7 +174,7 @@ def plan_upgrade(zin: zipfile.ZipFile, *, template: bytes | None = None,
     worksheets = {name for name, _sheet_id, _part in workbook_sheets(zin)}
     plan = UpgradePlan(workbook=wb_part)
     missing = []
-    for spec in contract.OUTPUT_SHEETS:
+    for spec in contract.OUTPUT_SHEETS + contract.UPGRADE_INPUT_SHEETS:  # Count: newer than old templates
         if spec.name in listed:
             if spec.name in worksheets:
                 plan.present.append(spec.name)
