@@ -84,7 +84,8 @@ class Planned:
         """
         if sheet.name not in self.grids:
             return pd.DataFrame({f: pd.Series(dtype=object) for f in sheet.fields})
-        parsed = parse_sheet(sheet, self.grids[sheet.name], {f: "ignored" for f in sheet.fields} | (then or {}))
+        parsed = parse_sheet(sheet, self.grids[sheet.name], {f: "ignored" for f in sheet.fields} | (then or {}),
+                             self.inputs.settings.day_first())
         self.issues.extend(parsed.issues)
         return parsed.frame
 

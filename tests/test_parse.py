@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from jit_workbook import contract as K
-from jit_workbook.errors import MissingColumnError
+from jit_workbook.errors import MissingColumnError, SettingsError
 from jit_workbook.io.parse import Grid, parse_inputs, parse_settings, parse_sheet
 
 
@@ -147,13 +147,66 @@ def test_missing_optional_column_reads_blank_and_headers_match_loosely():
     assert np.isnan(got.sales["unit_price"].iloc[0])
 
 
-def test_settings_values_and_bad_setting_falls_back_to_default():
+def test_settings_are_read_as_typed_and_97_means_97_percent():
     settings, issues = parse_settings(Grid([K.SETTINGS.names, ["Service Level", 95, ""],
                                             ["As Of Date", dt.datetime(2026, 3, 1), ""],
                                             ["Review Period Days", 0, ""], ["Something Else", "x", ""]]))
     assert settings.service_level == 0.95 and settings.as_of_date == dt.date(2026, 3, 1)
     assert settings.review_period_days == 0
-    assert [i.cell for i in issues] == ["B2"] and "Service Level 95" in issues[0].problem
+    assert issues == []
+
+
+@pytest.mark.parametrize("label, typed, field, exp", [
+    ("Service Level A", "97%", "service_level_a", 0.97),
+    ("Service Level A", " 97 % ", "service_level_a", 0.97),
+    ("Service Level A", 97, "service_level_a", 0.97),
+    ("Service Level A", "97", "service_level_a", 0.97),
+    ("Service Level A", 0.97, "service_level_a", 0.97),
+    ("Service Level A", "0.97", "service_level_a", 0.97),
+    ("Service Level A", 99.5, "service_level_a", 0.995),
+    ("Holding Cost Rate", "25%", "holding_cost_rate", 0.25),
+    ("As Of Date", "15/06/2026", "as_of_date", dt.date(2026, 6, 15)),
+    ("As Of Date", "15 Jun 2026", "as_of_date", dt.date(2026, 6, 15)),
+    ("As Of Date", "2026-06-15", "as_of_date", dt.date(2026, 6, 15)),
+    ("As Of Date", "03/09/2026", "as_of_date", dt.date(2026, 9, 3)),  # GBP: day first
+    ("Date Order", "month first", "date_order", "Month First"),
+    ("Backtest Days", " 90 ", "backtest_days", 90),
+])
+def test_settings_typed_the_way_people_type_them(label, typed, field, exp):
+    settings, _ = parse_settings(Grid([K.SETTINGS.names, [label, typed, ""]]))
+    assert getattr(settings, field) == pytest.approx(exp) if isinstance(exp, float) else getattr(settings, field) == exp
+
+
+@pytest.mark.parametrize("rows, exp", [
+    ([["Currency", "USD", ""]], dt.date(2026, 3, 9)),
+    ([["Currency", "USD", ""], ["Date Order", "Day First", ""]], dt.date(2026, 9, 3)),
+    ([["Currency", "EUR", ""], ["Date Order", "Month First", ""]], dt.date(2026, 3, 9)),
+])
+def test_as_of_date_text_follows_date_order_and_currency(rows, exp):
+    settings, _ = parse_settings(Grid([K.SETTINGS.names, *rows, ["As Of Date", "03/09/2026", ""]]))
+    assert settings.as_of_date == exp
+
+
+@pytest.mark.parametrize("label, typed, exp", [
+    ("Service Level C", "ninety", 'Settings!B2: Service Level C "ninety" is not a percentage (e.g. 95%)'),
+    ("Service Level C", "45%", 'Settings!B2: Service Level C "45%" must be more than 50% and less than 100% '
+                               "(e.g. 95%)"),
+    ("As Of Date", "next week", 'Settings!B2: As Of Date "next week" is not a date (e.g. 15/06/2026 or 2026-06-15)'),
+    ("As Of Date", "31/02/2026", 'Settings!B2: As Of Date "31/02/2026" is not a date (e.g. 15/06/2026 or 2026-06-15)'),
+    ("Review Period Days", "weekly", 'Settings!B2: Review Period Days "weekly" is not a number'),
+    ("Backtest Days", 3, 'Settings!B2: Backtest Days "3" must be between 7 and 3660'),
+    ("Backtest Days", 90.5, 'Settings!B2: Backtest Days "90.5" is not a whole number'),
+    ("Smoothing Alpha", 0, 'Settings!B2: Smoothing Alpha "0" must be more than 0 and at most 1'),
+    ("Forecast Method", "Magic", 'Settings!B2: Forecast Method "Magic" is not one of Moving Average, '
+                                 "Exponential Smoothing, Croston, TSB, Seasonal, Auto, Damped Trend"),
+    ("Date Order", "sideways", 'Settings!B2: Date Order "sideways" is not one of Day First, Month First'),
+    ("Currency", "pounds", 'Settings!B2: Currency "pounds" must be a three-letter ISO code such as GBP'),
+])
+def test_a_setting_that_cannot_be_read_stops_with_the_cell_in_plain_words(label, typed, exp):
+    with pytest.raises(SettingsError) as err:
+        parse_settings(Grid([K.SETTINGS.names, [label, typed, ""]]))
+    assert str(err.value).splitlines()[0] == exp
+    assert "Input should" not in str(err.value) and "pydantic" not in str(err.value)
 
 
 def test_parse_sheet_is_vectorised_on_a_big_sheet():

@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from .. import contract as K
-from ..errors import Issue, MissingColumnError
-from ..settings import Settings, settings_from_sheet
+from ..errors import Issue, MissingColumnError, SettingsError
+from ..settings import Settings, day_first_for, settings_from_sheet
+from .text_dates import parse_text_dates
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Dates the tool can plan with: Excel's first day to the last one pandas holds in
@@ -140,8 +141,9 @@ def _in_range(t: pd.Series) -> pd.Series:
     return t.where((t >= FIRST_DATE) & (t <= LAST_DATE)).astype("datetime64[ns]")
 
 
-def _to_date(s: pd.Series) -> pd.Series:
-    """Dates from date cells, Excel serial numbers, or ISO text (2026-03-01)."""
+def _to_date(s: pd.Series, day_first: bool = True) -> pd.Series:
+    """Dates from date cells, Excel serial numbers, or text (see :mod:`.text_dates`:
+    03/09/2026 is read by the column, else day first when ``day_first``)."""
     if _kind(s) in ("date", "datetime"):  # the usual case: every cell a real date
         return _in_range(s.astype(object)).dt.normalize()
     kinds = s.map(type)
@@ -156,7 +158,7 @@ def _to_date(s: pd.Series) -> pd.Series:
         out[is_num] = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
     is_str = kinds.eq(str)
     if is_str.any():
-        out[is_str] = _in_range(pd.to_datetime(s[is_str].str.strip(), format="ISO8601", errors="coerce"))
+        out[is_str] = parse_text_dates(s[is_str], day_first)
     return out.dt.normalize()
 
 
@@ -183,11 +185,14 @@ def _to_choice(s: pd.Series, choices: tuple[str, ...]) -> pd.Series:
     return lowered.map(lookup).where(lowered.isin(list(lookup)), np.nan).astype(object)
 
 
-def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None) -> Parsed:
+def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None,
+                day_first: bool = True) -> Parsed:
     """Typed columns for one sheet, with a problem for every unusable cell.
 
     then: what happens to a bad cell, by field, appended to its problem
         (``{"quantity": "sale skipped"}``); default ``read as blank``.
+    day_first: how a date column's text such as 03/09/2026 is read when the column
+        itself does not show it (:meth:`Settings.day_first`).
 
     Text columns are ``str`` ("" for blank); number columns float64 (NaN for blank or
     bad); dates datetime64 (NaT); choices the canonical choice or NaN. Fully blank rows
@@ -226,7 +231,7 @@ def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None) 
             s = s.where(err.isna(), None)
         blank = _is_blank(s)
         blank_all &= blank & err.isna()
-        typed, invalid = _convert(col, s, blank)  # error cells were blanked above: reported once, below
+        typed, invalid = _convert(col, s, blank, day_first)  # error cells were blanked above: reported once, below
         frame[col.field] = typed
         for r, text in err.dropna().items():
             issues.append(Issue(sheet.name, _addr(idx, r), "",
@@ -275,16 +280,16 @@ def _empty(col: K.Column, n: int, index: pd.Index) -> pd.Series:
     return pd.Series("", index=index, dtype=object)
 
 
-def _convert(col: K.Column, s: pd.Series, blank: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _convert(col: K.Column, s: pd.Series, blank: pd.Series, day_first: bool) -> tuple[pd.Series, pd.Series]:
     """(typed values, mask of cells that held something unusable)."""
-    typed, invalid = _convert_kind(col, s, blank)
+    typed, invalid = _convert_kind(col, s, blank, day_first)
     if invalid.any():  # a cell holding only spaces is blank, not wrong (checked on the few bad cells)
         spaces = s[invalid].map(lambda v: isinstance(v, str) and not v.strip())
         invalid = invalid & ~spaces.reindex(s.index, fill_value=False)
     return typed, invalid
 
 
-def _convert_kind(col: K.Column, s: pd.Series, blank: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _convert_kind(col: K.Column, s: pd.Series, blank: pd.Series, day_first: bool) -> tuple[pd.Series, pd.Series]:
     if col.kind in ("number", "integer", "money", "percent"):
         typed = _to_number(s)
         invalid = typed.isna() & ~blank
@@ -298,7 +303,7 @@ def _convert_kind(col: K.Column, s: pd.Series, blank: pd.Series) -> tuple[pd.Ser
             typed = typed.where(~out_of_range)
         return typed, invalid
     if col.kind == "date":
-        typed = _to_date(s)
+        typed = _to_date(s, day_first)
         return typed, typed.isna() & ~blank
     if col.kind == "choice":
         typed = _to_choice(s, col.choices)
@@ -353,28 +358,51 @@ def _interior_blank_issues(sheet: K.Sheet, blank: pd.Series) -> list[Issue]:
 # The whole shop
 # ---------------------------------------------------------------------------------
 def parse_settings(grid: Grid) -> tuple[Settings, list[Issue]]:
-    """Settings from the Settings sheet's Setting/Value rows; bad values use defaults."""
+    """Settings from the Settings sheet's Setting/Value rows, each read as the owner meant it.
+
+    "97%", 97 and 0.97 are all 97%; an As Of Date typed as text ("15/06/2026") is read
+    by ``Date Order`` (see :mod:`.text_dates`). Blank values take their default.
+    Raises :class:`~jit_workbook.errors.SettingsError` naming every cell whose value
+    still cannot be used (the run stops; nothing is written).
+    """
     parsed_cols = header_map(K.SETTINGS, grid.rows[0] if grid.rows else [])
     li, vi = parsed_cols["setting"], parsed_cols["value"]
     labelled: dict[str, tuple[Any, str]] = {}
-    issues = []
+    problems = []
     for r, row in enumerate(grid.rows[1:], start=2):
         label = row[li] if li < len(row) else None
         if label in (None, ""):
             continue
+        label = " ".join(str(label).split())
         value = row[vi] if vi < len(row) else None
         if (r, vi + 1) in grid.errors:
-            issues.append(Issue("Settings", _addr(vi, r), "",
-                                f"{label} is the error value {grid.errors[(r, vi + 1)]}; using the default"))
+            problems.append((_addr(vi, r), f"{label} is the error value {grid.errors[(r, vi + 1)]}"))
             continue
         if isinstance(value, dt.datetime):
             value = value.date()
-        if str(label).strip() == "As Of Date" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = (EXCEL_EPOCH + pd.Timedelta(days=float(value))).date()
-        labelled[" ".join(str(label).split())] = (value, _addr(vi, r))
-    settings, problems = settings_from_sheet(labelled)
-    issues += [Issue("Settings", cell, "", msg) for cell, msg in problems]
-    return settings, issues
+        labelled[label] = (value, _addr(vi, r))
+    if "As Of Date" in labelled:
+        labelled["As Of Date"] = (_as_of_date(labelled), labelled["As Of Date"][1])
+    settings, bad = settings_from_sheet(labelled)
+    problems += bad
+    if problems:
+        lines = "\n".join(f"Settings!{cell}: {msg}" for cell, msg in sorted(problems, key=lambda p: _row_of(p[0])))
+        raise SettingsError(f"{lines}\nFix {'this value' if len(problems) == 1 else 'these values'} on the "
+                            "Settings sheet (or clear the cell to use the default) and run again.")
+    return settings, []
+
+
+def _as_of_date(labelled: dict[str, tuple[Any, str]]) -> Any:
+    """The As Of Date cell as a date when it is one: a date cell, an Excel serial number,
+    or text read by the Date Order (and Currency) typed beside it; else as typed."""
+    value = labelled["As Of Date"][0]
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
+        return (EXCEL_EPOCH + pd.Timedelta(days=float(value))).date()
+    if isinstance(value, str) and value.strip():
+        day_first = day_first_for(labelled.get("Date Order", (None,))[0], labelled.get("Currency", ("GBP",))[0])
+        got = parse_text_dates(pd.Series([value]), day_first).iloc[0]
+        return got.date() if pd.notna(got) else value
+    return value
 
 
 def parse_inputs(grids: dict[str, Grid]) -> ShopInputs:
@@ -385,11 +413,12 @@ def parse_inputs(grids: dict[str, Grid]) -> ShopInputs:
     absent (read as empty).
     """
     settings, issues = parse_settings(grids[K.SETTINGS.name])
+    day_first = settings.day_first()
     suppliers = _parse_suppliers(grids[K.SUPPLIERS.name], issues)
     stock = _parse_stock(grids[K.STOCK.name], suppliers, issues)
-    sales = _parse_sales(grids[K.SALES.name], set(stock["sku"]), issues)
+    sales = _parse_sales(grids[K.SALES.name], set(stock["sku"]), issues, day_first)
     receipts_grid = grids.get(K.RECEIPTS.name) or Grid([K.RECEIPTS.names])
-    receipts = parse_sheet(K.RECEIPTS, receipts_grid)
+    receipts = parse_sheet(K.RECEIPTS, receipts_grid, day_first=day_first)
     issues += receipts.issues
     return ShopInputs(settings, stock, sales, suppliers, receipts.frame, issues)
 
@@ -457,9 +486,10 @@ def _row_of(cell: str) -> int:
     return int(digits) if digits.isdigit() else 0
 
 
-def _parse_sales(grid: Grid, skus: set[str], issues: list[Issue]) -> pd.DataFrame:
+def _parse_sales(grid: Grid, skus: set[str], issues: list[Issue], day_first: bool = True) -> pd.DataFrame:
     skip = "sale skipped"
-    p = parse_sheet(K.SALES, grid, {"date": skip, "sku": skip, "quantity": skip, "unit_price": "price ignored"})
+    p = parse_sheet(K.SALES, grid, {"date": skip, "sku": skip, "quantity": skip, "unit_price": "price ignored"},
+                    day_first)
     f, bad = p.frame, p.bad
     skipped = bad["date"] | bad["quantity"] | bad["sku"]
     issues += p.issues

@@ -1,0 +1,143 @@
+"""The owner's input read as meant (issue 11, items 3, 4, 6, 7, 12), through the command
+line on saved workbooks: text dates, settings typed as people type them, SKUs as Excel
+makes them, an unusable Sales sheet, and a Data Issues sheet an owner can read."""
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from jit_workbook.io.file_book import backup_path
+
+from conftest import run_cli as run, sheet_frame as sheet_rows
+
+PLAN_COLUMNS = ["SKU", "Daily Demand", "Demand Std", "Reorder Point", "Suggested Qty"]
+
+
+def rewrite(path: Path, sheet: str, change) -> None:
+    """Apply ``change(worksheet)`` and save, as an owner editing in Excel would."""
+    wb = openpyxl.load_workbook(path)
+    change(wb[sheet])
+    wb.save(path)
+
+
+def set_setting(path: Path, label: str, value=None, **more) -> None:
+    """Type one setting (label, value), or several: set_setting(path, **{"Currency": "USD"})."""
+    values = ({label: value} if label else {}) | more
+
+    def change(ws):
+        for row in ws.iter_rows(min_row=2):
+            if row[0].value in values:
+                row[1].value = values.pop(row[0].value)
+        assert not values, f"no setting {values}"
+    rewrite(path, "Settings", change)
+
+
+def dates_as_text(path: Path, fmt) -> None:
+    """Every Sales date cell replaced by text, as a till export pastes it: fmt(date, row) -> str."""
+    def change(ws):
+        for (cell,) in ws.iter_rows(min_row=2, max_col=1):
+            if isinstance(cell.value, dt.datetime):
+                cell.value = fmt(cell.value, cell.row)
+                cell.number_format = "@"
+    rewrite(path, "Sales", change)
+
+
+def plan_of(path: Path) -> pd.DataFrame:
+    return sheet_rows(path, "Reorder")[PLAN_COLUMNS].set_index("SKU")
+
+
+def problems(path: Path) -> list[str]:
+    issues = sheet_rows(path, "Data Issues")
+    return (issues["Sheet"] + "!" + issues["Cell"].fillna("") + ": " + issues["Problem"]).tolist()
+
+
+# ---------------------------------------------------------------------------------
+# Item 3: text dates
+# ---------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_text_dates_day_first_with_month_names_plan_as_date_cells(shop, tmp_path):
+    reference = tmp_path / "dates.xlsx"
+    reference.write_bytes(shop.read_bytes())
+    assert run("recalc", reference).exit_code == 0
+    # Three till formats mixed; 29/11-style values in the column show it is day first.
+    shapes = ("{d:%d/%m/%Y}", "{d.day} {d:%b} {d:%Y}", "{d:%d.%m.%Y}", "{d:%Y-%m-%d}")
+    dates_as_text(shop, lambda d, r: shapes[r % 4].format(d=d))
+    result = run("recalc", shop)
+    assert result.exit_code == 0, result.output
+    assert not any("is not a date" in p for p in problems(shop))
+    pd.testing.assert_frame_equal(plan_of(shop), plan_of(reference))
+
+
+@pytest.mark.slow
+def test_ambiguous_text_dates_follow_date_order_then_currency(shop):
+    # 11/12/2026 is 11 December day first (after the As Of Date 2026-11-20: reported and
+    # ignored) and November 12 month first (a sale like any other).
+    sku = openpyxl.load_workbook(shop)["Stock"]["A2"].value
+
+    def one_text_date(ws):
+        ws["A2"], ws["B2"] = "11/12/2026", sku
+        for row in range(3, ws.max_row + 1):  # no other text in the column to show the order
+            if isinstance(ws.cell(row, 1).value, str):
+                ws.cell(row, 1).value = None
+    rewrite(shop, "Sales", one_text_date)
+    future = "sale dated 2026-12-11 is after the As Of Date 2026-11-20"
+
+    assert run("recalc", shop).exit_code == 0  # GBP: day first
+    assert any(p.startswith("Sales!A2: " + future) for p in problems(shop))
+
+    set_setting(shop, "Currency", "USD")  # USD: month first
+    assert run("recalc", shop).exit_code == 0
+    assert not any(p.startswith("Sales!A2:") for p in problems(shop))
+
+    set_setting(shop, "Date Order", "Day First")  # the setting wins over the currency
+    assert run("recalc", shop).exit_code == 0
+    assert any(p.startswith("Sales!A2: " + future) for p in problems(shop))
+
+
+def test_a_column_showing_month_first_is_read_month_first_whatever_the_setting(shop, tmp_path):
+    reference = tmp_path / "dates.xlsx"
+    reference.write_bytes(shop.read_bytes())
+    assert run("recalc", reference).exit_code == 0
+    dates_as_text(shop, lambda d, r: f"{d.month}/{d.day}/{d.year}")  # 11/29/2025 shows month first
+    set_setting(shop, "Date Order", "Day First")
+    assert run("recalc", shop).exit_code == 0
+    pd.testing.assert_frame_equal(plan_of(shop), plan_of(reference))
+
+
+# ---------------------------------------------------------------------------------
+# Item 6: settings typed the way people type them
+# ---------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_settings_typed_as_text_percentages_and_text_dates_plan_as_meant(shop, tmp_path):
+    reference = tmp_path / "typed.xlsx"
+    reference.write_bytes(shop.read_bytes())
+    set_setting(reference, None, **{"Service Level A": 0.97, "Service Level B": 0.93, "Service Level C": 0.85,
+                                    "As Of Date": dt.datetime(2026, 6, 15)})
+    assert run("recalc", reference).exit_code == 0
+    set_setting(shop, None, **{"Service Level A": "97%",  # text, as typed into a text cell
+                               "Service Level B": 93,  # 93 meaning 93%
+                               "Service Level C": "0.85", "As Of Date": "15/06/2026"})
+    result = run("recalc", shop)
+    assert result.exit_code == 0, result.output
+    assert not any(p.startswith("Settings!") for p in problems(shop))
+    pd.testing.assert_frame_equal(plan_of(shop), plan_of(reference))
+    levels = sheet_rows(shop, "Reorder")["Service Level"].round(4)
+    assert {0.97, 0.93, 0.85} <= set(levels)  # the A, B and C levels as typed
+
+
+@pytest.mark.parametrize("label, typed, message", [
+    ("Service Level C", "ninety", 'Settings!B9: Service Level C "ninety" is not a percentage (e.g. 95%)'),
+    ("As Of Date", "the 15th", 'Settings!B4: As Of Date "the 15th" is not a date (e.g. 15/06/2026 or 2026-06-15)'),
+    ("Review Period Days", "-7", 'Settings!B12: Review Period Days "-7" must be between 0 and 365'),
+])
+def test_a_setting_that_cannot_be_used_stops_the_run_and_changes_nothing(shop, label, typed, message):
+    set_setting(shop, label, typed)
+    before = shop.read_bytes()
+    result = run("recalc", shop)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Input should" not in result.output and "validation error" not in result.output
+    assert shop.read_bytes() == before and not backup_path(shop).exists()
