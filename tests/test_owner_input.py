@@ -141,3 +141,28 @@ def test_a_setting_that_cannot_be_used_stops_the_run_and_changes_nothing(shop, l
     assert message in result.output
     assert "Input should" not in result.output and "validation error" not in result.output
     assert shop.read_bytes() == before and not backup_path(shop).exists()
+
+
+# ---------------------------------------------------------------------------------
+# Item 4: no usable sale at all stops the run
+# ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("column, value, message", [
+    (1, "sometime", 'Column Date (A): none of its 7,727 rows holds a date that can be read '
+                    '(first: Sales!A2: date "sometime" is not a date'),
+    (3, "a few", 'Column Quantity (C): none of its 7,727 rows holds a quantity that is a number '
+                 '(first: Sales!C2: quantity "a few" is not a number'),
+    (2, "ZZZ", 'Column SKU (B): none of its 7,727 rows holds a SKU that is on the Stock sheet '
+               '(first: Sales!B2: SKU "ZZZ" is not on the Stock sheet'),
+])
+def test_a_sales_sheet_with_no_usable_row_stops_the_run(shop, column, value, message):
+    def spoil(ws):
+        for row in range(2, ws.max_row + 1):
+            if ws.cell(row, 1).value is not None:
+                ws.cell(row, column).value = value
+    rewrite(shop, "Sales", spoil)
+    before = shop.read_bytes()
+    result = run("recalc", shop)
+    assert result.exit_code == 2, result.output
+    assert "Sales: no sale can be used, so there is nothing to plan from." in result.output
+    assert message in result.output
+    assert shop.read_bytes() == before and not backup_path(shop).exists()

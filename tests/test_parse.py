@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from jit_workbook import contract as K
-from jit_workbook.errors import MissingColumnError, SettingsError
+from jit_workbook.errors import MissingColumnError, SettingsError, WorkbookError
 from jit_workbook.io.parse import Grid, parse_inputs, parse_settings, parse_sheet
 
 
@@ -27,6 +27,9 @@ def shop(stock_rows, sales_rows, settings_rows=(), supplier_rows=(("Acme", "", "
         "Stock": Grid([K.STOCK.names, *stock_rows], errors.get("Stock", {}) if errors else {}),
         "Sales": Grid([K.SALES.names, *sales_rows], errors.get("Sales", {}) if errors else {}),
     }
+
+
+GOOD_SALE = [dt.date(2026, 1, 6), "S1", 1, None]  # beside a bad one: a sheet with no usable sale stops the run
 
 
 def problems(issues):
@@ -67,20 +70,20 @@ def test_dates(value, exp):
 
 
 def test_date_that_is_not_a_date():
-    got = parse_inputs(shop([stock_row()], [["31/02/2026", "S1", 1, None]]))
+    got = parse_inputs(shop([stock_row()], [["31/02/2026", "S1", 1, None], GOOD_SALE]))
     assert problems(got.issues) == [
         'Sales!A2: date "31/02/2026" is not a date (type a date, or YYYY-MM-DD); sale skipped']
-    assert got.sales.empty
+    assert got.sales["row"].tolist() == [3]
 
 
 def test_excel_error_values_are_reported_with_their_text():
-    got = parse_inputs(shop([stock_row()], [[dt.date(2026, 1, 5), "S1", None, None]],
+    got = parse_inputs(shop([stock_row()], [[dt.date(2026, 1, 5), "S1", None, None], GOOD_SALE],
                             errors={"Sales": {(2, 3): "#N/A"}}))
     assert problems(got.issues) == ["Sales!C2: Quantity is the error value #N/A; sale skipped"]
 
 
 def test_unknown_sku_in_sales():
-    got = parse_inputs(shop([stock_row()], [[dt.date(2026, 1, 5), "NOPE", 1, None]]))
+    got = parse_inputs(shop([stock_row()], [[dt.date(2026, 1, 5), "NOPE", 1, None], GOOD_SALE]))
     assert problems(got.issues) == ['Sales!B2: SKU "NOPE" is not on the Stock sheet; sale skipped']
     assert got.issues[0].sku == "NOPE"
 
@@ -219,5 +222,11 @@ def test_parse_sheet_is_vectorised_on_a_big_sheet():
 
 def test_error_values_shown_as_text_are_errors_too():
     # The live Excel reader gets errors as their text (xlwings err_to_str=True).
-    got = parse_inputs(shop([stock_row()], [[dt.date(2026, 1, 5), "S1", "#DIV/0!", None]]))
+    got = parse_inputs(shop([stock_row()], [[dt.date(2026, 1, 5), "S1", "#DIV/0!", None], GOOD_SALE]))
     assert problems(got.issues) == ["Sales!C2: Quantity is the error value #DIV/0!; sale skipped"]
+
+
+def test_a_sales_sheet_without_one_usable_row_stops_naming_the_column():
+    with pytest.raises(WorkbookError, match=r"Column Date \(A\): none of its 2 rows holds a date"):
+        parse_inputs(shop([stock_row()], [["31/02/2026", "S1", 1, None], ["soon", "S1", 2, None]]))
+    assert parse_inputs(shop([stock_row()], [])).sales.empty  # no sales at all: a new shop, not an error

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import contract as K
-from ..errors import Issue, MissingColumnError, SettingsError
+from ..errors import Issue, MissingColumnError, SettingsError, WorkbookError
 from ..settings import Settings, day_first_for, settings_from_sheet
 from .text_dates import parse_text_dates
 
@@ -492,16 +492,41 @@ def _parse_sales(grid: Grid, skus: set[str], issues: list[Issue], day_first: boo
                     day_first)
     f, bad = p.frame, p.bad
     skipped = bad["date"] | bad["quantity"] | bad["sku"]
-    issues += p.issues
+    found = list(p.issues)
+    unusable = {fld: bad[fld].copy() for fld in ("date", "sku", "quantity")}
     for fld, what in (("date", "date is blank"), ("sku", "SKU is blank"), ("quantity", "quantity is blank")):
         missing = (f[fld].isna() if fld != "sku" else f[fld].eq("")) & ~bad[fld]
         for r in f.loc[missing, "row"]:
-            issues.append(Issue("Sales", K.SALES.cell(fld, r), "", f"{what}; sale skipped"))
+            found.append(Issue("Sales", K.SALES.cell(fld, r), "", f"{what}; sale skipped"))
         skipped |= missing
+        unusable[fld] |= missing
     unknown = ~skipped & ~f["sku"].isin(skus)
     for r, sku in f.loc[unknown, ["row", "sku"]].itertuples(index=False):
-        issues.append(Issue("Sales", K.SALES.cell("sku", r), sku,
-                            f"SKU {_quote(sku)} is not on the Stock sheet; sale skipped"))
+        found.append(Issue("Sales", K.SALES.cell("sku", r), sku,
+                           f"SKU {_quote(sku)} is not on the Stock sheet; sale skipped"))
+    unusable["sku"] |= unknown
+    if len(f) and (skipped | unknown).all():
+        raise _no_usable_sale(f, unusable, found)
+    issues += found
     f = f[~skipped & ~unknown].reset_index(drop=True)
     f["sku"] = f["sku"].astype(object)
     return f[["date", "sku", "quantity", "unit_price", "row"]]
+
+
+def _no_usable_sale(f: pd.DataFrame, unusable: dict[str, pd.Series], found: list[Issue]) -> WorkbookError:
+    """The error for a Sales sheet of which not one row can be used: it names the column
+    that is unusable throughout (else the one with the most bad cells) and its first bad
+    cell, because planning every item as NO DEMAND would be silently wrong."""
+    fld = next((f for f, hit in unusable.items() if hit.all()), max(unusable, key=lambda f: unusable[f].sum()))
+    col, letter = K.SALES.column(fld), K.SALES.letter(fld)
+    what = {"date": "a date that can be read", "sku": "a SKU that is on the Stock sheet",
+            "quantity": "a quantity that is a number"}[fld]
+    fix = {"date": "type the dates as dates, or as text such as 29/11/2026 or 2026-11-29",
+           "sku": "make the SKUs match the Stock sheet's SKU column",
+           "quantity": "type the quantities as numbers"}[fld]
+    first = next((str(i) for i in found if i.cell.startswith(letter)), "")
+    n = int(unusable[fld].sum())
+    return WorkbookError(
+        f"Sales: no sale can be used, so there is nothing to plan from. Column {col.name} ({letter}): "
+        f"{'none' if n == len(f) else f'{n:,}'} of its {len(f):,} rows {'holds' if n == len(f) else 'lack'} "
+        f"{what} (first: {first}). Fix it ({fix}) and run again; the workbook was not changed.")
