@@ -166,3 +166,82 @@ def test_a_sales_sheet_with_no_usable_row_stops_the_run(shop, column, value, mes
     assert "Sales: no sale can be used, so there is nothing to plan from." in result.output
     assert message in result.output
     assert shop.read_bytes() == before and not backup_path(shop).exists()
+
+
+# ---------------------------------------------------------------------------------
+# Item 7: SKUs as Excel makes them
+# ---------------------------------------------------------------------------------
+def respell(path: Path, stock_code, typed) -> tuple[str, str, int, int]:
+    """Stock A2's SKU becomes ``stock_code`` (text) and its sales are typed as ``typed``;
+    Stock A3's sales are typed in small letters. Returns (SKU A2 was, A3's SKU, rows of each)."""
+    wb = openpyxl.load_workbook(path)
+    stock, sales = wb["Stock"], wb["Sales"]
+    old, other = stock["A2"].value, stock["A3"].value
+    stock["A2"].value, stock["A2"].number_format = stock_code, "@"
+    n_old = n_other = 0
+    for (cell,) in sales.iter_rows(min_row=2, min_col=2, max_col=2):
+        if cell.value == old:
+            cell.value, n_old = typed, n_old + 1
+        elif cell.value == other and typed != stock_code:
+            cell.value, n_other = other.lower(), n_other + 1
+    wb.save(path)
+    return old, other, n_old, n_other
+
+
+@pytest.mark.slow
+def test_skus_match_stock_ignoring_capitals_and_lost_leading_zeros(shop, tmp_path):
+    reference = tmp_path / "exact.xlsx"
+    reference.write_bytes(shop.read_bytes())
+    respell(reference, "00123", "00123")
+    assert run("recalc", reference).exit_code == 0
+    _, other, n_old, n_other = respell(shop, "00123", 123)
+    assert n_old and n_other and other.lower() != other
+    result = run("recalc", shop)
+    assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(plan_of(shop), plan_of(reference))
+    said = problems(shop)
+    assert [p for p in said if "read as Stock's" in p] == [
+        f"Sales!B{first}: Sales SKU {typed} read as Stock's {code}, {n:,} rows ({why})"
+        for first, typed, code, n, why in sorted([
+            (min_row(shop, 123), "123", "00123", n_old,
+             "Excel drops the leading zeros of a code it takes for a number; format the SKU column as Text "
+             "to keep them"),
+            (min_row(shop, other.lower()), other.lower(), other, n_other, "capitals differ")])]
+    assert not any("is not on the Stock sheet" in p for p in said)
+    # The backtest replays the same matched sales.
+    assert run("backtest", shop).exit_code == 0 and run("backtest", reference).exit_code == 0
+    pd.testing.assert_frame_equal(sheet_rows(shop, "Backtest"), sheet_rows(reference, "Backtest"))
+
+
+def min_row(path: Path, typed) -> int:
+    ws = openpyxl.load_workbook(path, read_only=True)["Sales"]
+    return next(i for i, (v,) in enumerate(ws.iter_rows(min_row=2, min_col=2, max_col=2, values_only=True), 2)
+                if v == typed)
+
+
+def test_two_stock_skus_differing_only_in_capitals_are_a_data_issue(shop):
+    wb = openpyxl.load_workbook(shop)
+    code = wb["Stock"]["A2"].value
+    wb["Stock"]["A3"].value = code.lower()
+    wb.save(shop)
+    assert run("recalc", shop).exit_code == 0
+    assert (f'Stock!A3: SKU "{code.lower()}" differs from row 2\'s "{code}" only in capitals; Sales and '
+            "Receipts lines count for each only when typed exactly as it is") in problems(shop)
+    assert code.lower() in set(sheet_rows(shop, "Reorder")["SKU"])  # still planned, as its own SKU
+
+
+@pytest.mark.parametrize("typed, stock, exp_pos, exp_how", [
+    (["HAM-01"], ["HAM-01", "ham-01"], [0], ["exact"]),  # the exact spelling first
+    (["Ham-01"], ["HAM-01", "ham-01"], [-1], [""]),  # two Stock SKUs fit: ambiguous, not matched
+    (["ham-01", " HAM-01 "], ["HAM-01"], [0, 0], ["capitals", "exact"]),
+    (["123"], ["00123"], [0], ["leading zeros"]),
+    (["123"], ["00123", "0123"], [-1], [""]),  # two zero-padded codes of value 123
+    (["123"], ["123", "00123"], [0], ["exact"]),
+    (["00123"], ["123"], [-1], [""]),  # Excel never adds zeros: only a number loses them
+    (["12A"], ["0012A"], [-1], [""]),
+])
+def test_the_one_sku_matching_rule(typed, stock, exp_pos, exp_how):
+    from jit_workbook.planning.skus import stock_positions
+
+    pos, how = stock_positions(pd.Index(typed), pd.Index(stock))
+    assert pos.tolist() == exp_pos and how.tolist() == exp_how

@@ -21,6 +21,7 @@ import pandas as pd
 from .. import contract as K
 from ..errors import Issue, MissingColumnError, SettingsError, WorkbookError
 from ..settings import Settings, day_first_for, settings_from_sheet
+from ..planning.skus import CAPITALS, LEADING_ZEROS, stock_positions
 from .text_dates import parse_text_dates
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -416,11 +417,44 @@ def parse_inputs(grids: dict[str, Grid]) -> ShopInputs:
     day_first = settings.day_first()
     suppliers = _parse_suppliers(grids[K.SUPPLIERS.name], issues)
     stock = _parse_stock(grids[K.STOCK.name], suppliers, issues)
-    sales = _parse_sales(grids[K.SALES.name], set(stock["sku"]), issues, day_first)
+    skus = pd.Index(stock["sku"], dtype=object)
+    sales = _parse_sales(grids[K.SALES.name], skus, issues, day_first)
     receipts_grid = grids.get(K.RECEIPTS.name) or Grid([K.RECEIPTS.names])
     receipts = parse_sheet(K.RECEIPTS, receipts_grid, day_first=day_first)
     issues += receipts.issues
-    return ShopInputs(settings, stock, sales, suppliers, receipts.frame, issues)
+    receipts_frame = receipts.frame.copy()
+    receipts_frame["sku"] = _as_stock_spells(K.RECEIPTS, receipts_frame, skus, issues)
+    return ShopInputs(settings, stock, sales, suppliers, receipts_frame, issues)
+
+
+def _as_stock_spells(sheet: K.Sheet, f: pd.DataFrame, skus: pd.Index, issues: list[Issue]) -> pd.Series:
+    """The sheet's SKUs as the Stock sheet spells them (see :mod:`..planning.skus`): ``ham-01``
+    becomes ``HAM-01``, 123 becomes ``00123``; not-matched codes stay as typed.
+
+    Says once per kind of match on Data Issues what was read as what, with an example.
+    """
+    if not len(f):
+        return f["sku"].astype(object)
+    codes, uniques = pd.factorize(f["sku"])
+    pos, how = stock_positions(pd.Index(uniques, dtype=object), skus)
+    spelled = np.where(pos >= 0, skus.to_numpy(dtype=object)[np.maximum(pos, 0)], uniques.astype(object))
+    out = pd.Series(spelled[codes], index=f.index, dtype=object)
+    rows = pd.Series(codes).value_counts()
+    for kind, why in ((CAPITALS, "capitals differ"),
+                      (LEADING_ZEROS, "Excel drops the leading zeros of a code it takes for a number; "
+                                      "format the SKU column as Text to keep them")):
+        hit = np.flatnonzero(how == kind)
+        if not len(hit):
+            continue
+        first = int(np.flatnonzero(np.isin(codes, hit))[0])  # the first row read this way
+        code = codes[first]
+        n, total = int(rows.get(code, 0)), int(rows.reindex(hit).sum())
+        more = (f"; {len(hit) - 1:,} other SKU{'s' if len(hit) > 2 else ''} the same way, {total:,} rows in all"
+                if len(hit) > 1 else "")
+        issues.append(Issue(sheet.name, sheet.cell("sku", int(f["row"].iloc[first])), out.iloc[first],
+                            f"{sheet.name} SKU {uniques[code]} read as Stock's {out.iloc[first]}, "
+                            f"{n:,} row{'s' if n != 1 else ''}{more} ({why})"))
+    return out
 
 
 def _parse_suppliers(grid: Grid, issues: list[Issue]) -> pd.DataFrame:
@@ -451,6 +485,15 @@ def _parse_stock(grid: Grid, suppliers: pd.DataFrame, issues: list[Issue]) -> pd
                             f"SKU {_quote(sku)} is a duplicate of row {first_row[sku]}; this row is skipped"))
     keep = ~blank & ~dup
     f, bad = f[keep].reset_index(drop=True), bad[keep].reset_index(drop=True)
+    folded = f["sku"].str.casefold()
+    same = folded.duplicated()  # HAM-01 and ham-01: two SKUs to the tool, one to Excel's lookups
+    if same.any():
+        first_of = f[~same].assign(k=folded[~same]).set_index("k")[["row", "sku"]]
+        for r, sku, k in f.loc[same, ["row", "sku"]].assign(k=folded[same]).itertuples(index=False):
+            r0, sku0 = first_of.loc[k]
+            issues.append(Issue("Stock", f"A{r}", sku,
+                                f"SKU {_quote(sku)} differs from row {r0}'s {_quote(sku0)} only in capitals; "
+                                "Sales and Receipts lines count for each only when typed exactly as it is"))
 
     # What makes a SKU's plan untrustworthy, in words the owner can act on.
     check = pd.Series("", index=f.index, dtype=object)
@@ -486,7 +529,7 @@ def _row_of(cell: str) -> int:
     return int(digits) if digits.isdigit() else 0
 
 
-def _parse_sales(grid: Grid, skus: set[str], issues: list[Issue], day_first: bool = True) -> pd.DataFrame:
+def _parse_sales(grid: Grid, skus: pd.Index, issues: list[Issue], day_first: bool = True) -> pd.DataFrame:
     skip = "sale skipped"
     p = parse_sheet(K.SALES, grid, {"date": skip, "sku": skip, "quantity": skip, "unit_price": "price ignored"},
                     day_first)
@@ -500,14 +543,15 @@ def _parse_sales(grid: Grid, skus: set[str], issues: list[Issue], day_first: boo
             found.append(Issue("Sales", K.SALES.cell(fld, r), "", f"{what}; sale skipped"))
         skipped |= missing
         unusable[fld] |= missing
-    unknown = ~skipped & ~f["sku"].isin(skus)
+    f["sku"] = _as_stock_spells(K.SALES, f, skus, notices := [])
+    unknown = ~skipped & ~f["sku"].isin(set(skus))
     for r, sku in f.loc[unknown, ["row", "sku"]].itertuples(index=False):
         found.append(Issue("Sales", K.SALES.cell("sku", r), sku,
                            f"SKU {_quote(sku)} is not on the Stock sheet; sale skipped"))
     unusable["sku"] |= unknown
     if len(f) and (skipped | unknown).all():
         raise _no_usable_sale(f, unusable, found)
-    issues += found
+    issues += found + notices
     f = f[~skipped & ~unknown].reset_index(drop=True)
     f["sku"] = f["sku"].astype(object)
     return f[["date", "sku", "quantity", "unit_price", "row"]]
