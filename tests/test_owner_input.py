@@ -245,3 +245,38 @@ def test_the_one_sku_matching_rule(typed, stock, exp_pos, exp_how):
 
     pos, how = stock_positions(pd.Index(typed), pd.Index(stock))
     assert pos.tolist() == exp_pos and how.tolist() == exp_how
+
+
+# ---------------------------------------------------------------------------------
+# Item 12: Data Issues grouped, in sheet and row order, blank rows left out
+# ---------------------------------------------------------------------------------
+def test_data_issues_group_repeated_problems_in_sheet_and_row_order(shop):
+    post_rows = list(range(400, 1600, 37))  # 33 postage lines scattered down the sheet
+
+    def paste(ws):
+        for r in post_rows:
+            ws.cell(r, 2).value = "POST"
+        for c in range(1, 5):
+            ws.cell(300, c).value = None  # a blank row between two pasted blocks
+        ws.cell(900, 3).value = "abc"  # one bad quantity, below the first postage line
+        ws.cell(50, 2).value = "FEE"  # one other non-stock code, above them
+    rewrite(shop, "Sales", paste)
+    wb = openpyxl.load_workbook(shop)
+    wb["Stock"]["F3"].value = "lots"
+    wb.save(shop)
+    result = run("recalc", shop)
+    assert result.exit_code == 0, result.output
+    post = [r for r in post_rows if r != 900]
+    expected = [
+        'Stock!F3: on hand "lots" is not a number; the SKU is marked CHECK DATA',
+        'Sales!B50: SKU "FEE" is not on the Stock sheet; sale skipped',
+        f'Sales!B{post[0]}: SKU "POST" is not on the Stock sheet: {len(post)} sales skipped '
+        f'(Sales!B{post[0]}, B{post[1]}, B{post[2]}, …)',
+        'Sales!C900: quantity "abc" is not a number; sale skipped',
+    ]
+    got = problems(shop)
+    assert [p for p in got if not p.startswith("Sales!A")] == expected  # sales after As Of Date aside
+    assert not any("blank" in p for p in got)
+    issues = sheet_rows(shop, "Data Issues")
+    assert issues.loc[issues["Cell"] == f"B{post[0]}", "SKU"].tolist() == ["POST"]
+    assert f"{len(got)} data issues" in result.output

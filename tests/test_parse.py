@@ -115,11 +115,11 @@ def test_supplier_missing_from_suppliers_sheet():
     assert got.stock["supplier"].tolist() == ["Ghost Ltd", "Acme"]  # case-insensitive match, canonical name
 
 
-def test_blank_rows_between_data_are_reported_once_trailing_ones_are_not():
+def test_blank_rows_between_data_are_skipped_without_a_problem():
     blank = [None] * 4
     got = parse_inputs(shop([stock_row()], [[dt.date(2026, 1, 5), "S1", 1, None], blank, blank,
                                             [dt.date(2026, 1, 6), "S1", 2, None], blank]))
-    assert problems(got.issues) == ["Sales!A3:A4: rows 3-4 are blank; skipped (rows below it were still read)"]
+    assert problems(got.issues) == []
     assert got.sales["quantity"].tolist() == [1.0, 2.0]
 
 

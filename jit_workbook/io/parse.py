@@ -197,7 +197,7 @@ def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None,
 
     Text columns are ``str`` ("" for blank); number columns float64 (NaN for blank or
     bad); dates datetime64 (NaT); choices the canonical choice or NaN. Fully blank rows
-    are dropped; blank rows between data rows are reported once per run of rows.
+    are dropped wherever they are: a blank row between pasted blocks is not a problem.
     """
     def outcome(fld: str) -> str:
         return (then or {}).get(fld, "read as blank")
@@ -245,7 +245,8 @@ def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None,
                           for r, msg in why.items())
     frame["row"] = raw.index.to_numpy()
     keep = ~blank_all
-    issues.extend(_interior_blank_issues(sheet, blank_all))
+    # Blank rows (between pasted blocks, or left after deleting lines) are skipped silently:
+    # they are not a problem to fix.
     return Parsed(frame[keep].reset_index(drop=True), bad[keep].reset_index(drop=True), issues)
 
 
@@ -332,26 +333,6 @@ def _why(col: K.Column, raw: pd.Series, typed: pd.Series) -> dict[int, str]:
                 out[r] = f"{name} {_quote(v)} is negative"
             else:
                 out[r] = f"{name} {_quote(v)} is not a number"
-    return out
-
-
-def _interior_blank_issues(sheet: K.Sheet, blank: pd.Series) -> list[Issue]:
-    """One issue per run of blank rows that has data below it (trailing blanks are normal)."""
-    if not blank.any() or blank.all():
-        return []
-    last_data = blank.index[~blank.to_numpy()].max()
-    interior = blank[(blank.index < last_data) & blank.to_numpy()]
-    if interior.empty:
-        return []
-    rows = interior.index.to_numpy()
-    starts = np.flatnonzero(np.diff(rows, prepend=rows[0] - 2) != 1)
-    out = []
-    for i, start in enumerate(starts):
-        end = starts[i + 1] - 1 if i + 1 < len(starts) else len(rows) - 1
-        a, b = rows[start], rows[end]
-        where = f"A{a}" if a == b else f"A{a}:A{b}"
-        what = f"row {a} is blank" if a == b else f"rows {a}-{b} are blank"
-        out.append(Issue(sheet.name, where, "", f"{what}; skipped (rows below it were still read)"))
     return out
 
 
