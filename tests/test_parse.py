@@ -230,3 +230,11 @@ def test_a_sales_sheet_without_one_usable_row_stops_naming_the_column():
     with pytest.raises(WorkbookError, match=r"Column Date \(A\): none of its 2 rows holds a date"):
         parse_inputs(shop([stock_row()], [["31/02/2026", "S1", 1, None], ["soon", "S1", 2, None]]))
     assert parse_inputs(shop([stock_row()], [])).sales.empty  # no sales at all: a new shop, not an error
+
+
+def test_stock_service_level_typed_as_97_percent_or_97_reads_as_meant():
+    got = parse_inputs(shop([stock_row("S1", service_level="97%"), stock_row("S2", service_level=97),
+                             stock_row("S3", service_level=0.97), stock_row("S4", service_level="ninety")], []))
+    assert got.stock["service_level"].tolist()[:3] == pytest.approx([0.97] * 3)
+    assert problems(got.issues) == [
+        'Stock!N5: service level "ninety" is not a service level between 50% and 99.9%; read as blank']

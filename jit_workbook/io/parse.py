@@ -136,6 +136,14 @@ def _to_number(s: pd.Series) -> pd.Series:
     return num.where(np.isfinite(num))
 
 
+def _to_percent(s: pd.Series) -> pd.Series:
+    """Shares as typed: 0.97, "97%" and 97 (a % cell typed without its format) all read 0.97."""
+    text = s.where(s.map(type).eq(str)).str.replace(" ", "", regex=False)
+    typed_pct = text.str.endswith("%").fillna(False).astype(bool)
+    num = _to_number(s.where(~typed_pct, text.str[:-1]))
+    return num.where(~(typed_pct | ((num > 1) & (num <= 100))), num / 100)
+
+
 def _in_range(t: pd.Series) -> pd.Series:
     """Parsed dates as datetime64[ns], NaT where outside FIRST_DATE .. LAST_DATE."""
     t = pd.to_datetime(t, errors="coerce")
@@ -293,7 +301,7 @@ def _convert(col: K.Column, s: pd.Series, blank: pd.Series, day_first: bool) -> 
 
 def _convert_kind(col: K.Column, s: pd.Series, blank: pd.Series, day_first: bool) -> tuple[pd.Series, pd.Series]:
     if col.kind in ("number", "integer", "money", "percent"):
-        typed = _to_number(s)
+        typed = _to_number(s) if col.kind != "percent" else _to_percent(s)
         invalid = typed.isna() & ~blank
         negative = typed < 0
         if not col.allow_negative:
