@@ -129,16 +129,18 @@ def test_settings_typed_as_text_percentages_and_text_dates_plan_as_meant(shop, t
 
 
 @pytest.mark.parametrize("label, typed, message", [
-    ("Service Level C", "ninety", 'Settings!B9: Service Level C "ninety" is not a percentage (e.g. 95%)'),
-    ("As Of Date", "the 15th", 'Settings!B4: As Of Date "the 15th" is not a date (e.g. 15/06/2026 or 2026-06-15)'),
-    ("Review Period Days", "-7", 'Settings!B12: Review Period Days "-7" must be between 0 and 365'),
+    ("Service Level C", "ninety", 'Service Level C "ninety" is not a percentage (e.g. 95%)'),
+    ("As Of Date", "the 15th", 'As Of Date "the 15th" is not a date (e.g. 15/06/2026 or 2026-06-15)'),
+    ("Review Period Days", "-7", 'Review Period Days "-7" must be between 0 and 365'),
 ])
 def test_a_setting_that_cannot_be_used_stops_the_run_and_changes_nothing(shop, label, typed, message):
     set_setting(shop, label, typed)
+    row = next(r for r, (v,) in enumerate(
+        openpyxl.load_workbook(shop)["Settings"].iter_rows(max_col=1, values_only=True), 1) if v == label)
     before = shop.read_bytes()
     result = run("recalc", shop)
     assert result.exit_code == 2
-    assert message in result.output
+    assert f"Settings!B{row}: {message}" in result.output
     assert "Input should" not in result.output and "validation error" not in result.output
     assert shop.read_bytes() == before and not backup_path(shop).exists()
 

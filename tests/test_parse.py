@@ -238,3 +238,19 @@ def test_stock_service_level_typed_as_97_percent_or_97_reads_as_meant():
     assert got.stock["service_level"].tolist()[:3] == pytest.approx([0.97] * 3)
     assert problems(got.issues) == [
         'Stock!N5: service level "ninety" is not a service level between 50% and 99.9%; read as blank']
+
+
+def test_receipts_text_dates_and_skus_follow_the_same_rules():
+    grids = shop([stock_row("HAM-01"), stock_row("00123")], [GOOD_SALE[:1] + ["HAM-01", 1, None]],
+                 settings_rows=[("Currency", "USD")])  # USD: month first unless a column shows otherwise
+    grids["Receipts"] = Grid([K.RECEIPTS.names, ["PO-1", "Acme", "ham-01", "11/02/2026", "29.11.2026", 5],
+                              ["PO-2", "Acme", 123, "Nov 3, 2026", "12/03/2026", 7]])
+    got = parse_inputs(grids)
+    r = got.receipts
+    assert r["sku"].tolist() == ["HAM-01", "00123"]
+    assert r["ordered"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-02", "2026-11-03"]  # month first (USD)
+    assert r["received"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-29", "2026-03-12"]  # 29.11 shows day first
+    assert [str(i) for i in got.issues if i.sheet == "Receipts"] == [
+        "Receipts!C2: Receipts SKU ham-01 read as Stock's HAM-01, 1 row (capitals differ)",
+        "Receipts!C3: Receipts SKU 123 read as Stock's 00123, 1 row (Excel drops the leading zeros of a code "
+        "it takes for a number; format the SKU column as Text to keep them)"]
