@@ -138,7 +138,8 @@ def _to_number(s: pd.Series) -> pd.Series:
 
 def _to_percent(s: pd.Series) -> pd.Series:
     """Shares as typed: 0.97, "97%" and 97 (a % cell typed without its format) all read 0.97."""
-    text = s.where(s.map(type).eq(str)).str.replace(" ", "", regex=False)
+    s = s.astype(object)
+    text = s.where(s.map(type).eq(str)).astype(object).str.replace(" ", "", regex=False)
     typed_pct = text.str.endswith("%").fillna(False).astype(bool)
     num = _to_number(s.where(~typed_pct, text.str[:-1]))
     return num.where(~(typed_pct | ((num > 1) & (num <= 100))), num / 100)
