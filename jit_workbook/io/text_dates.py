@@ -63,10 +63,10 @@ def parse_text_dates(texts: pd.Series, day_first: bool) -> pd.Series:
     ...                  True).dt.strftime("%Y-%m-%d").tolist()
     ['2026-09-03', '2026-11-29', '2026-11-29', '2026-11-29', nan]
     """
-    codes, uniques = pd.factorize(texts.astype(str).str.strip())
-    shown = column_day_first(pd.Series(uniques, dtype=object))
+    codes, uniques = pd.factorize(texts)  # each distinct text once: a column repeats its days
+    u = pd.Series(uniques, dtype=object).astype(str).str.strip()
+    shown = column_day_first(u)
     day_first = day_first if shown is None else shown
-    u = pd.Series(uniques, dtype=object).astype(str)
     got = pd.to_datetime(u.where(u.str.match(r"^\d{4}-\d{1,2}-\d{1,2}")), format="ISO8601", errors="coerce")
     num = u.str.extract(NUMERIC)
     day, month = (num["a"], num["b"]) if day_first else (num["b"], num["a"])
