@@ -254,3 +254,15 @@ def test_receipts_text_dates_and_skus_follow_the_same_rules():
         "Receipts!C2: Receipts SKU ham-01 read as Stock's HAM-01, 1 row (capitals differ)",
         "Receipts!C3: Receipts SKU 123 read as Stock's 00123, 1 row (Excel drops the leading zeros of a code "
         "it takes for a number; format the SKU column as Text to keep them)"]
+
+
+def test_an_error_value_in_settings_stops_the_run_naming_the_cell():
+    grid = Grid([K.SETTINGS.names, ["Service Level", None, ""]], {(2, 2): "#REF!"})
+    with pytest.raises(SettingsError, match=r"^Settings!B2: Service Level is the error value #REF!\n"):
+        parse_settings(grid)
+
+
+@pytest.mark.parametrize("text", ["31/12/9999", "31 Dec 9999", "9999-12-31", "00/00/0000", "29 Feb 2025"])
+def test_text_dates_no_calendar_holds_are_row_issues_not_a_crash(text):
+    got = parse_inputs(shop([stock_row()], [[text, "S1", 1, None], GOOD_SALE]))
+    assert [i.cell for i in got.issues] == ["A2"] and got.sales["row"].tolist() == [3]

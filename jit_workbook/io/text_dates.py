@@ -86,7 +86,7 @@ def _assemble(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
     y = y.where(~(y < 100), y + 2000)  # "29/11/26": this century
     parts = pd.DataFrame({"year": y, "month": pd.to_numeric(month, errors="coerce"),
                           "day": pd.to_numeric(day, errors="coerce")})
-    ok = parts.notna().all(axis=1)
+    ok = parts.notna().all(axis=1) & parts["year"].between(FIRST.year, LAST.year - 1)  # 31/12/9999: not a date
     out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
     if ok.any():
         out[ok] = pd.to_datetime(parts[ok].astype("int64"), errors="coerce")
