@@ -186,6 +186,9 @@ def as_meant(name: str, value: Any) -> Any:
     """
     if isinstance(value, str):
         value = value.strip()
+    if Settings.model_fields[name].annotation is str and isinstance(value, (int, float)) \
+            and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else str(value)  # Business Name 1984
     if name not in PERCENT_FIELDS + SHARE_FIELDS or isinstance(value, bool):
         return value
     number = value
@@ -207,7 +210,7 @@ def _shown(v: Any) -> str:
         v = int(v)
     if isinstance(v, (dt.date, dt.datetime)):
         v = v.strftime("%Y-%m-%d")
-    text = str(v)
+    text = str(v).replace("\r", "\\r").replace("\n", "\\n")  # one line in the message
     return f'"{text[:37] + "..." if len(text) > 40 else text}"'
 
 
@@ -239,12 +242,13 @@ def plain_problem(name: str, label: str, typed: Any, error: dict) -> str:
         return f"{label} {shown} is not a date (e.g. 15/06/2026 or 2026-06-15)"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"{label} {shown} is not a whole number"
-    if kind in ("float_parsing", "float_type"):
+    if kind in ("float_parsing", "float_type", "finite_number"):
         return f"{label} {shown} is not a number"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return f"{label} {shown} must be {_limits(name)}"
-    if kind == "value_error":  # our own validators' words
-        return f"{label} {shown} {str(error.get('msg', '')).replace('Value error, ', '')}"
+    if kind == "value_error":  # our own validators' words (some already name the value)
+        words = str(error.get("msg", "")).replace("Value error, ", "")
+        return f"{label} {words}" if words.startswith('"') else f"{label} {shown} {words}"
     return f"{label} {shown} cannot be used here"
 
 
