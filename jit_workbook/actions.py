@@ -17,6 +17,7 @@ from typing import Callable, Protocol
 import pandas as pd
 
 from . import contract as K
+from .data_issues import grouped, row_count
 from .errors import Issue, JitError
 from .io.counts import counted_stock
 from .io.parse import Grid, ShopInputs, header_map, parse_inputs, parse_sheet
@@ -63,7 +64,7 @@ class RecalcResult:
         """``512 SKUs: 37 to reorder (£4,210.50), 12 obsolete, 9 slow, 3 data issues — see 'Data Issues'``"""
         c = self.counts
         money = format_money(c["reorder_value"], self.settings.currency)
-        n = len(self.issues)
+        n = row_count(self.issues)
         tail = f"{n} data issue{'s' if n != 1 else ''}" + (" — see 'Data Issues'" if n else "")
         return (f"{c['skus']:,} SKUs: {c['to_reorder']:,} to reorder ({money}), "
                 f"{c['obsolete']:,} obsolete, {c['slow']:,} slow, {tail}")
@@ -86,7 +87,8 @@ class Planned:
         """
         if sheet.name not in self.grids:
             return pd.DataFrame({f: pd.Series(dtype=object) for f in sheet.fields})
-        parsed = parse_sheet(sheet, self.grids[sheet.name], {f: "ignored" for f in sheet.fields} | (then or {}))
+        parsed = parse_sheet(sheet, self.grids[sheet.name], {f: "ignored" for f in sheet.fields} | (then or {}),
+                             self.inputs.settings.day_first())
         self.issues.extend(parsed.issues)
         return parsed.frame
 
@@ -186,7 +188,7 @@ class ReviewResult:
         value = format_money(float(self.review["stock_value"].fillna(0).sum()), self.settings.currency)
         undecided = int(self.review["decision"].fillna("").eq("").sum())
         n = len(self.review)
-        tail = f"; {len(self.issues)} data issues — see 'Data Issues'" if self.issues else ""
+        tail = f"; {row_count(self.issues)} data issues — see 'Data Issues'" if self.issues else ""
         return (f"Review {self.month}: {n:,} obsolete or slow item{'s' if n != 1 else ''} holding {value} "
                 f"(consignment excluded); {undecided:,} still to decide{tail}")
 
@@ -228,7 +230,7 @@ class OrdersResult:
         if sent or self.failed:
             text += f"; {sent} sent" + (f", {self.failed} NOT SENT — see the Orders sheet" if self.failed else "")
         if self.issues:
-            text += f"; {len(self.issues)} data issues — see 'Data Issues'"
+            text += f"; {row_count(self.issues)} data issues — see 'Data Issues'"
         return text
 
 
@@ -363,7 +365,10 @@ def run_backtest(book: Book, progress: Callable[[str], None] | None = None) -> B
 
 
 def issues_frame(issues: list[Issue]) -> pd.DataFrame:
-    """The Data Issues sheet's rows, capped at MAX_ISSUE_ROWS with a final 'and N more' row."""
+    """The Data Issues sheet's rows: repeated problems grouped, in sheet and row order
+    (:func:`jit_workbook.data_issues.grouped`), capped at MAX_ISSUE_ROWS with a final
+    'and N more' row."""
+    issues = grouped(issues)
     rows = [(i.sheet, i.cell, i.sku, i.problem) for i in issues[:MAX_ISSUE_ROWS]]
     if len(issues) > MAX_ISSUE_ROWS:
         rows.append(("", "", "", f"... and {len(issues) - MAX_ISSUE_ROWS:,} more problems like these; "

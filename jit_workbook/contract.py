@@ -36,6 +36,7 @@ STOCK_FLAGS = ("OBSOLETE", "SLOW")
 FORECAST_METHODS = ("Moving Average", "Exponential Smoothing", "Croston", "TSB", "Seasonal", "Auto", "Damped Trend")
 SAFETY_STOCK_METHODS = ("Empirical", "Normal")
 SERVICE_MEASURES = ("Cycle", "Fill Rate")
+DATE_ORDERS = ("Day First", "Month First")  # how text such as 03/09/2026 is read
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,11 @@ class MissingColumnError(WorkbookError):
     pass
 
 
+class SettingsError(WorkbookError):
+    """A value typed on the Settings sheet cannot be read as meant; the message names
+    each such cell. Nothing was written (a default is never used for a typed value)."""
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem found in the inputs: where it is, which SKU, and what is wrong.

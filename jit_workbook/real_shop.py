@@ -7,7 +7,8 @@ the plain rules below.
 
 **Sales**: every invoice line pasted as it is, warts and all: Date = the InvoiceDate's
 day, SKU = StockCode (text, as is: ``85123`` and ``85123A`` are two SKUs, and so are
-``15056BL`` and ``15056bl``, as the tool matches SKUs case by case), Quantity
+``15056BL`` and ``15056bl``, as the tool matches a code spelled exactly first, and
+lists the pair on Data Issues), Quantity
 (cancellations stay negative), Unit Price = Price. Lines of non-stock codes stay in:
 the reader reports each as "SKU ... is not on the Stock sheet; sale skipped" on Data
 Issues and carries on; negative prices are reported and ignored the same way.

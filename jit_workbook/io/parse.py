@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 
 from .. import contract as K
-from ..errors import Issue, MissingColumnError
-from ..settings import Settings, settings_from_sheet
+from ..errors import Issue, MissingColumnError, SettingsError, WorkbookError
+from ..settings import Settings, day_first_for, settings_from_sheet
+from ..planning.skus import CAPITALS, LEADING_ZEROS, stock_positions
+from .text_dates import parse_text_dates
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Dates the tool can plan with: Excel's first day to the last one pandas holds in
@@ -134,14 +136,24 @@ def _to_number(s: pd.Series) -> pd.Series:
     return num.where(np.isfinite(num))
 
 
+def _to_percent(s: pd.Series) -> pd.Series:
+    """Shares as typed: 0.97, "97%" and 97 (a % cell typed without its format) all read 0.97."""
+    s = s.astype(object)
+    text = s.where(s.map(type).eq(str)).astype(object).str.replace(" ", "", regex=False)
+    typed_pct = text.str.endswith("%").fillna(False).astype(bool)
+    num = _to_number(s.where(~typed_pct, text.str[:-1]))
+    return num.where(~(typed_pct | ((num > 1) & (num <= 100))), num / 100)
+
+
 def _in_range(t: pd.Series) -> pd.Series:
     """Parsed dates as datetime64[ns], NaT where outside FIRST_DATE .. LAST_DATE."""
     t = pd.to_datetime(t, errors="coerce")
     return t.where((t >= FIRST_DATE) & (t <= LAST_DATE)).astype("datetime64[ns]")
 
 
-def _to_date(s: pd.Series) -> pd.Series:
-    """Dates from date cells, Excel serial numbers, or ISO text (2026-03-01)."""
+def _to_date(s: pd.Series, day_first: bool = True) -> pd.Series:
+    """Dates from date cells, Excel serial numbers, or text (see :mod:`.text_dates`:
+    03/09/2026 is read by the column, else day first when ``day_first``)."""
     if _kind(s) in ("date", "datetime"):  # the usual case: every cell a real date
         return _in_range(s.astype(object)).dt.normalize()
     kinds = s.map(type)
@@ -156,7 +168,7 @@ def _to_date(s: pd.Series) -> pd.Series:
         out[is_num] = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
     is_str = kinds.eq(str)
     if is_str.any():
-        out[is_str] = _in_range(pd.to_datetime(s[is_str].str.strip(), format="ISO8601", errors="coerce"))
+        out[is_str] = parse_text_dates(s[is_str], day_first)
     return out.dt.normalize()
 
 
@@ -183,15 +195,18 @@ def _to_choice(s: pd.Series, choices: tuple[str, ...]) -> pd.Series:
     return lowered.map(lookup).where(lowered.isin(list(lookup)), np.nan).astype(object)
 
 
-def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None) -> Parsed:
+def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None,
+                day_first: bool = True) -> Parsed:
     """Typed columns for one sheet, with a problem for every unusable cell.
 
     then: what happens to a bad cell, by field, appended to its problem
         (``{"quantity": "sale skipped"}``); default ``read as blank``.
+    day_first: how a date column's text such as 03/09/2026 is read when the column
+        itself does not show it (:meth:`Settings.day_first`).
 
     Text columns are ``str`` ("" for blank); number columns float64 (NaN for blank or
     bad); dates datetime64 (NaT); choices the canonical choice or NaN. Fully blank rows
-    are dropped; blank rows between data rows are reported once per run of rows.
+    are dropped wherever they are: a blank row between pasted blocks is not a problem.
     """
     def outcome(fld: str) -> str:
         return (then or {}).get(fld, "read as blank")
@@ -226,7 +241,7 @@ def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None) 
             s = s.where(err.isna(), None)
         blank = _is_blank(s)
         blank_all &= blank & err.isna()
-        typed, invalid = _convert(col, s, blank)  # error cells were blanked above: reported once, below
+        typed, invalid = _convert(col, s, blank, day_first)  # error cells were blanked above: reported once, below
         frame[col.field] = typed
         for r, text in err.dropna().items():
             issues.append(Issue(sheet.name, _addr(idx, r), "",
@@ -239,7 +254,8 @@ def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None) 
                           for r, msg in why.items())
     frame["row"] = raw.index.to_numpy()
     keep = ~blank_all
-    issues.extend(_interior_blank_issues(sheet, blank_all))
+    # Blank rows (between pasted blocks, or left after deleting lines) are skipped silently:
+    # they are not a problem to fix.
     return Parsed(frame[keep].reset_index(drop=True), bad[keep].reset_index(drop=True), issues)
 
 
@@ -275,18 +291,18 @@ def _empty(col: K.Column, n: int, index: pd.Index) -> pd.Series:
     return pd.Series("", index=index, dtype=object)
 
 
-def _convert(col: K.Column, s: pd.Series, blank: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _convert(col: K.Column, s: pd.Series, blank: pd.Series, day_first: bool) -> tuple[pd.Series, pd.Series]:
     """(typed values, mask of cells that held something unusable)."""
-    typed, invalid = _convert_kind(col, s, blank)
+    typed, invalid = _convert_kind(col, s, blank, day_first)
     if invalid.any():  # a cell holding only spaces is blank, not wrong (checked on the few bad cells)
         spaces = s[invalid].map(lambda v: isinstance(v, str) and not v.strip())
         invalid = invalid & ~spaces.reindex(s.index, fill_value=False)
     return typed, invalid
 
 
-def _convert_kind(col: K.Column, s: pd.Series, blank: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _convert_kind(col: K.Column, s: pd.Series, blank: pd.Series, day_first: bool) -> tuple[pd.Series, pd.Series]:
     if col.kind in ("number", "integer", "money", "percent"):
-        typed = _to_number(s)
+        typed = _to_number(s) if col.kind != "percent" else _to_percent(s)
         invalid = typed.isna() & ~blank
         negative = typed < 0
         if not col.allow_negative:
@@ -298,7 +314,7 @@ def _convert_kind(col: K.Column, s: pd.Series, blank: pd.Series) -> tuple[pd.Ser
             typed = typed.where(~out_of_range)
         return typed, invalid
     if col.kind == "date":
-        typed = _to_date(s)
+        typed = _to_date(s, day_first)
         return typed, typed.isna() & ~blank
     if col.kind == "choice":
         typed = _to_choice(s, col.choices)
@@ -329,52 +345,55 @@ def _why(col: K.Column, raw: pd.Series, typed: pd.Series) -> dict[int, str]:
     return out
 
 
-def _interior_blank_issues(sheet: K.Sheet, blank: pd.Series) -> list[Issue]:
-    """One issue per run of blank rows that has data below it (trailing blanks are normal)."""
-    if not blank.any() or blank.all():
-        return []
-    last_data = blank.index[~blank.to_numpy()].max()
-    interior = blank[(blank.index < last_data) & blank.to_numpy()]
-    if interior.empty:
-        return []
-    rows = interior.index.to_numpy()
-    starts = np.flatnonzero(np.diff(rows, prepend=rows[0] - 2) != 1)
-    out = []
-    for i, start in enumerate(starts):
-        end = starts[i + 1] - 1 if i + 1 < len(starts) else len(rows) - 1
-        a, b = rows[start], rows[end]
-        where = f"A{a}" if a == b else f"A{a}:A{b}"
-        what = f"row {a} is blank" if a == b else f"rows {a}-{b} are blank"
-        out.append(Issue(sheet.name, where, "", f"{what}; skipped (rows below it were still read)"))
-    return out
-
-
 # ---------------------------------------------------------------------------------
 # The whole shop
 # ---------------------------------------------------------------------------------
 def parse_settings(grid: Grid) -> tuple[Settings, list[Issue]]:
-    """Settings from the Settings sheet's Setting/Value rows; bad values use defaults."""
+    """Settings from the Settings sheet's Setting/Value rows, each read as the owner meant it.
+
+    "97%", 97 and 0.97 are all 97%; an As Of Date typed as text ("15/06/2026") is read
+    by ``Date Order`` (see :mod:`.text_dates`). Blank values take their default.
+    Raises :class:`~jit_workbook.errors.SettingsError` naming every cell whose value
+    still cannot be used (the run stops; nothing is written).
+    """
     parsed_cols = header_map(K.SETTINGS, grid.rows[0] if grid.rows else [])
     li, vi = parsed_cols["setting"], parsed_cols["value"]
     labelled: dict[str, tuple[Any, str]] = {}
-    issues = []
+    problems = []
     for r, row in enumerate(grid.rows[1:], start=2):
         label = row[li] if li < len(row) else None
         if label in (None, ""):
             continue
+        label = " ".join(str(label).split())
         value = row[vi] if vi < len(row) else None
         if (r, vi + 1) in grid.errors:
-            issues.append(Issue("Settings", _addr(vi, r), "",
-                                f"{label} is the error value {grid.errors[(r, vi + 1)]}; using the default"))
+            problems.append((_addr(vi, r), f"{label} is the error value {grid.errors[(r, vi + 1)]}"))
             continue
         if isinstance(value, dt.datetime):
             value = value.date()
-        if str(label).strip() == "As Of Date" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = (EXCEL_EPOCH + pd.Timedelta(days=float(value))).date()
-        labelled[" ".join(str(label).split())] = (value, _addr(vi, r))
-    settings, problems = settings_from_sheet(labelled)
-    issues += [Issue("Settings", cell, "", msg) for cell, msg in problems]
-    return settings, issues
+        labelled[label] = (value, _addr(vi, r))
+    if "As Of Date" in labelled:
+        labelled["As Of Date"] = (_as_of_date(labelled), labelled["As Of Date"][1])
+    settings, bad = settings_from_sheet(labelled)
+    problems += bad
+    if problems:
+        lines = "\n".join(f"Settings!{cell}: {msg}" for cell, msg in sorted(problems, key=lambda p: _row_of(p[0])))
+        raise SettingsError(f"{lines}\nFix {'this value' if len(problems) == 1 else 'these values'} on the "
+                            "Settings sheet (or clear the cell to use the default) and run again.")
+    return settings, []
+
+
+def _as_of_date(labelled: dict[str, tuple[Any, str]]) -> Any:
+    """The As Of Date cell as a date when it is one: a date cell, an Excel serial number,
+    or text read by the Date Order (and Currency) typed beside it; else as typed."""
+    value = labelled["As Of Date"][0]
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
+        return (EXCEL_EPOCH + pd.Timedelta(days=float(value))).date()
+    if isinstance(value, str) and value.strip():
+        day_first = day_first_for(labelled.get("Date Order", (None,))[0], labelled.get("Currency", ("GBP",))[0])
+        got = parse_text_dates(pd.Series([value]), day_first).iloc[0]
+        return got.date() if pd.notna(got) else value
+    return value
 
 
 def parse_inputs(grids: dict[str, Grid]) -> ShopInputs:
@@ -385,13 +404,47 @@ def parse_inputs(grids: dict[str, Grid]) -> ShopInputs:
     absent (read as empty).
     """
     settings, issues = parse_settings(grids[K.SETTINGS.name])
+    day_first = settings.day_first()
     suppliers = _parse_suppliers(grids[K.SUPPLIERS.name], issues)
     stock = _parse_stock(grids[K.STOCK.name], suppliers, issues)
-    sales = _parse_sales(grids[K.SALES.name], set(stock["sku"]), issues)
+    skus = pd.Index(stock["sku"], dtype=object)
+    sales = _parse_sales(grids[K.SALES.name], skus, issues, day_first)
     receipts_grid = grids.get(K.RECEIPTS.name) or Grid([K.RECEIPTS.names])
-    receipts = parse_sheet(K.RECEIPTS, receipts_grid)
+    receipts = parse_sheet(K.RECEIPTS, receipts_grid, day_first=day_first)
     issues += receipts.issues
-    return ShopInputs(settings, stock, sales, suppliers, receipts.frame, issues)
+    receipts_frame = receipts.frame.copy()
+    receipts_frame["sku"] = _as_stock_spells(K.RECEIPTS, receipts_frame, skus, issues)
+    return ShopInputs(settings, stock, sales, suppliers, receipts_frame, issues)
+
+
+def _as_stock_spells(sheet: K.Sheet, f: pd.DataFrame, skus: pd.Index, issues: list[Issue]) -> pd.Series:
+    """The sheet's SKUs as the Stock sheet spells them (see :mod:`..planning.skus`): ``ham-01``
+    becomes ``HAM-01``, 123 becomes ``00123``; not-matched codes stay as typed.
+
+    Says once per kind of match on Data Issues what was read as what, with an example.
+    """
+    if not len(f):
+        return f["sku"].astype(object)
+    codes, uniques = pd.factorize(f["sku"])
+    pos, how = stock_positions(pd.Index(uniques, dtype=object), skus)
+    spelled = np.where(pos >= 0, skus.to_numpy(dtype=object)[np.maximum(pos, 0)], uniques.astype(object))
+    out = pd.Series(spelled[codes], index=f.index, dtype=object)
+    rows = pd.Series(codes).value_counts()
+    for kind, why in ((CAPITALS, "capitals differ"),
+                      (LEADING_ZEROS, "Excel drops the leading zeros of a code it takes for a number; "
+                                      "format the SKU column as Text to keep them")):
+        hit = np.flatnonzero(how == kind)
+        if not len(hit):
+            continue
+        first = int(np.flatnonzero(np.isin(codes, hit))[0])  # the first row read this way
+        code = codes[first]
+        n, total = int(rows.get(code, 0)), int(rows.reindex(hit).sum())
+        more = (f"; {len(hit) - 1:,} other SKU{'s' if len(hit) > 2 else ''} the same way, {total:,} rows in all"
+                if len(hit) > 1 else "")
+        issues.append(Issue(sheet.name, sheet.cell("sku", int(f["row"].iloc[first])), out.iloc[first],
+                            f"{sheet.name} SKU {uniques[code]} read as Stock's {out.iloc[first]}, "
+                            f"{n:,} row{'s' if n != 1 else ''}{more} ({why})"))
+    return out
 
 
 def _parse_suppliers(grid: Grid, issues: list[Issue]) -> pd.DataFrame:
@@ -422,6 +475,15 @@ def _parse_stock(grid: Grid, suppliers: pd.DataFrame, issues: list[Issue]) -> pd
                             f"SKU {_quote(sku)} is a duplicate of row {first_row[sku]}; this row is skipped"))
     keep = ~blank & ~dup
     f, bad = f[keep].reset_index(drop=True), bad[keep].reset_index(drop=True)
+    folded = f["sku"].str.casefold()
+    same = folded.duplicated()  # HAM-01 and ham-01: two SKUs to the tool, one to Excel's lookups
+    if same.any():
+        first_of = f[~same].assign(k=folded[~same]).set_index("k")[["row", "sku"]]
+        for r, sku, k in f.loc[same, ["row", "sku"]].assign(k=folded[same]).itertuples(index=False):
+            r0, sku0 = first_of.loc[k]
+            issues.append(Issue("Stock", f"A{r}", sku,
+                                f"SKU {_quote(sku)} differs from row {r0}'s {_quote(sku0)} only in capitals; "
+                                "Sales and Receipts lines count for each only when typed exactly as it is"))
 
     # What makes a SKU's plan untrustworthy, in words the owner can act on.
     check = pd.Series("", index=f.index, dtype=object)
@@ -457,21 +519,48 @@ def _row_of(cell: str) -> int:
     return int(digits) if digits.isdigit() else 0
 
 
-def _parse_sales(grid: Grid, skus: set[str], issues: list[Issue]) -> pd.DataFrame:
+def _parse_sales(grid: Grid, skus: pd.Index, issues: list[Issue], day_first: bool = True) -> pd.DataFrame:
     skip = "sale skipped"
-    p = parse_sheet(K.SALES, grid, {"date": skip, "sku": skip, "quantity": skip, "unit_price": "price ignored"})
+    p = parse_sheet(K.SALES, grid, {"date": skip, "sku": skip, "quantity": skip, "unit_price": "price ignored"},
+                    day_first)
     f, bad = p.frame, p.bad
     skipped = bad["date"] | bad["quantity"] | bad["sku"]
-    issues += p.issues
+    found = list(p.issues)
+    unusable = {fld: bad[fld].copy() for fld in ("date", "sku", "quantity")}
     for fld, what in (("date", "date is blank"), ("sku", "SKU is blank"), ("quantity", "quantity is blank")):
         missing = (f[fld].isna() if fld != "sku" else f[fld].eq("")) & ~bad[fld]
         for r in f.loc[missing, "row"]:
-            issues.append(Issue("Sales", K.SALES.cell(fld, r), "", f"{what}; sale skipped"))
+            found.append(Issue("Sales", K.SALES.cell(fld, r), "", f"{what}; sale skipped"))
         skipped |= missing
-    unknown = ~skipped & ~f["sku"].isin(skus)
+        unusable[fld] |= missing
+    f["sku"] = _as_stock_spells(K.SALES, f, skus, notices := [])
+    unknown = ~skipped & ~f["sku"].isin(set(skus))
     for r, sku in f.loc[unknown, ["row", "sku"]].itertuples(index=False):
-        issues.append(Issue("Sales", K.SALES.cell("sku", r), sku,
-                            f"SKU {_quote(sku)} is not on the Stock sheet; sale skipped"))
+        found.append(Issue("Sales", K.SALES.cell("sku", r), sku,
+                           f"SKU {_quote(sku)} is not on the Stock sheet; sale skipped"))
+    unusable["sku"] |= unknown
+    if len(f) and (skipped | unknown).all():
+        raise _no_usable_sale(f, unusable, found)
+    issues += found + notices
     f = f[~skipped & ~unknown].reset_index(drop=True)
     f["sku"] = f["sku"].astype(object)
     return f[["date", "sku", "quantity", "unit_price", "row"]]
+
+
+def _no_usable_sale(f: pd.DataFrame, unusable: dict[str, pd.Series], found: list[Issue]) -> WorkbookError:
+    """The error for a Sales sheet of which not one row can be used: it names the column
+    that is unusable throughout (else the one with the most bad cells) and its first bad
+    cell, because planning every item as NO DEMAND would be silently wrong."""
+    fld = next((f for f, hit in unusable.items() if hit.all()), max(unusable, key=lambda f: unusable[f].sum()))
+    col, letter = K.SALES.column(fld), K.SALES.letter(fld)
+    what = {"date": "a date that can be read", "sku": "a SKU that is on the Stock sheet",
+            "quantity": "a quantity that is a number"}[fld]
+    fix = {"date": "type the dates as dates, or as text such as 29/11/2026 or 2026-11-29",
+           "sku": "make the SKUs match the Stock sheet's SKU column",
+           "quantity": "type the quantities as numbers"}[fld]
+    first = next((str(i) for i in found if i.cell.startswith(letter)), "")
+    n = int(unusable[fld].sum())
+    return WorkbookError(
+        f"Sales: no sale can be used, so there is nothing to plan from. Column {col.name} ({letter}): "
+        f"{'none' if n == len(f) else f'{n:,}'} of its {len(f):,} rows {'holds' if n == len(f) else 'lack'} "
+        f"{what} (first: {first}). Fix it ({fix}) and run again; the workbook was not changed.")

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .demand import day_number
+from .skus import sku_positions  # the one SKU-matching rule (re-exported for the backtest)
 
 STOCK_TOL = 1e-6  # units: rebuilt stock within this of 0 is empty, below −this is negative
 _TINY = 1e-9
@@ -43,19 +44,6 @@ def day_numbers(dates: pd.Series) -> np.ndarray:
     2
     """
     return pd.to_datetime(dates, errors="coerce").to_numpy().astype("datetime64[D]").astype(np.int64)
-
-
-def sku_positions(frame: pd.DataFrame, skus: pd.Index) -> np.ndarray:
-    """Each row's SKU (spaces trimmed) as its position in ``skus`` (-1 when not there).
-
-    >>> sku_positions(pd.DataFrame({"sku": [" B", "Z"]}), pd.Index(["A", "B"])).tolist()
-    [1, -1]
-    """
-    if not len(frame):
-        return np.empty(0, dtype=np.int64)
-    codes, uniques = pd.factorize(frame["sku"].astype("str"))  # match each distinct SKU once
-    pos = skus.get_indexer(pd.Index(uniques).str.strip())
-    return np.where(codes >= 0, pos[codes], -1)
 
 
 def daily_units(frame: pd.DataFrame | None, date_col: str, skus: pd.Index, first_day: int, days: int,

@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..contract import SALES
 from ..errors import Issue
+from .skus import sku_positions
 
 # Day totals are rounded to this many decimals before clipping, so 0.1 + 0.2 - 0.3
 # counts as no demand rather than 5.6e-17 units.
@@ -116,9 +117,7 @@ def encode_sales(sales: pd.DataFrame, skus: Sequence[str] | pd.Series, as_of: An
         return EncodedSales(empty_i, empty_i, empty_f, empty_f, empty_i)
     dates = sales["date"].to_numpy()
     day = dates.astype("datetime64[D]").astype(np.int64)
-    codes, uniques = pd.factorize(sales["sku"])
-    pos_of_code = index.get_indexer(uniques)
-    pos = np.where(codes >= 0, pos_of_code[codes], -1)
+    pos = sku_positions(sales, index)  # the tool's one SKU-matching rule (see .skus)
     quantity = np.nan_to_num(sales["quantity"].to_numpy(dtype=float, na_value=np.nan), nan=0.0)
     if "unit_price" in sales:
         price = sales["unit_price"].to_numpy(dtype=float, na_value=np.nan)
