@@ -8,6 +8,7 @@ error values (``#N/A``) as empty cells, so those are looked up in the sheet's XM
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 import zipfile
@@ -36,34 +37,49 @@ def check_readable(path: Path) -> None:
 
 
 def check_writable(path: Path) -> None:
-    """Raise WorkbookError if saving over ``path`` would fail or fight with Excel.
+    """Raise WorkbookError if saving over ``path`` would fail or fight with Excel or LibreOffice.
 
-    Excel keeps a lock file ``~$Name.xlsx`` beside a workbook it has open; writing
-    the file underneath it would lose whichever copy saves last.
+    Excel keeps a lock file ``~$Name.xlsx`` beside a workbook it has open, LibreOffice
+    ``.~lock.Name.xlsx#``; writing the file underneath either would lose whichever copy
+    saves last.
     """
-    lock = path.with_name("~$" + path.name)
-    if lock.exists():
-        raise WorkbookError(
-            f"{path.name} is open in Excel (found {lock.name} beside it). Close it in Excel, then run again "
-            "— or use the Recalculate button inside Excel")
-    # The write bits, not only os.access: an administrator can write anywhere, but a file
-    # the owner marked read-only is a request to leave it alone.
-    if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
+    for lock, program in ((path.with_name("~$" + path.name), "Excel"),
+                          (path.with_name(f".~lock.{path.name}#"), "LibreOffice")):
+        if lock.exists():
+            raise WorkbookError(
+                f"{path.name} is open in {program} (found {lock.name} beside it). Close it in {program}, "
+                "then run again" + (" — or use the Recalculate button inside Excel" if program == "Excel" else ""))
+    if path.is_dir():
+        raise WorkbookError(f"{path} is a folder, not a workbook (.xlsx); give the file's name")
+    # The write bits, not only os.access: an administrator can write anywhere, but a file or
+    # folder the owner marked read-only is a request to leave it alone.
+    if path.exists() and not _writable(path):
         raise WorkbookError(f"{path} is read-only. Make it writable, or write elsewhere with --output")
     folder = path.parent if str(path.parent) else Path(".")
-    if not os.access(folder, os.W_OK):
-        raise WorkbookError(f"cannot write in the folder {folder}. Choose another with --output")
+    if not folder.is_dir():
+        raise WorkbookError(f"the folder {folder} does not exist. Create it, or choose another with --output")
+    if not _writable(folder):
+        raise WorkbookError(f"cannot write in the folder {folder} (it is read-only). Choose another with --output")
 
 
-def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozenset()) -> dict[str, Grid]:
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
+
+
+def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozenset(),
+               data: bytes | None = None) -> dict[str, Grid]:
     """One :class:`Grid` per sheet name (each sheet read once).
 
     optional: sheets that may be absent (left out of the result).
+    data: the file's bytes, when the caller has read them (then ``path`` is only its name
+        in messages, and every sheet comes from these same bytes).
     Raises MissingSheetError naming every required sheet that is missing.
     """
-    check_readable(path)
+    if data is None:
+        check_readable(path)
+        data = Path(path).read_bytes()
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own error types for damaged files
         raise WorkbookError(f"{path} cannot be read as a workbook ({exc}); is it damaged or password-protected?")
     present = set(book.sheet_names)
@@ -79,13 +95,13 @@ def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozense
     wanted = [n for n in names if n in present]
     # The error scan inflates each sheet's XML; it runs beside calamine on the other core.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        errors = pool.submit(_error_cells, path, wanted)
-        rows = {n: _sheet_rows(book, path, n) for n in wanted}
+        errors = pool.submit(_error_cells, data, wanted)
+        rows = {n: _sheet_rows(book, data, n) for n in wanted}
         found = errors.result()
     return {n: Grid(rows[n], found.get(n, {})) for n in wanted}
 
 
-def _sheet_rows(book: python_calamine.CalamineWorkbook, path: Path, name: str) -> list[list]:
+def _sheet_rows(book: python_calamine.CalamineWorkbook, data: bytes, name: str) -> list[list]:
     """A sheet's cells from A1 with calamine; openpyxl for the rare sheet calamine refuses.
 
     calamine stops on error values newer than it knows (``#SPILL!``, ``#CALC!``, seen
@@ -100,7 +116,7 @@ def _sheet_rows(book: python_calamine.CalamineWorkbook, path: Path, name: str) -
 
     with warnings.catch_warnings():  # "outside the limits for dates": the parser says so per cell
         warnings.simplefilter("ignore", UserWarning)
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             return [["" if v is None else v for v in row] for row in wb[name].iter_rows(values_only=True)]
         finally:
@@ -139,7 +155,7 @@ def _quiet_stderr():
         os.close(devnull)
 
 
-def _error_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int], str]]:
-    with zipfile.ZipFile(path) as zf:
+def _error_cells(data: bytes, names: list[str]) -> dict[str, dict[tuple[int, int], str]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
         parts = sheet_parts(zf)
         return {n: error_cells(zf, parts[n]) for n in names if n in parts}
