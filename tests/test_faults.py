@@ -8,14 +8,15 @@ the way Excel does (a new file renamed over the old one), or waits for a second 
 
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
-
 from conftest import run_cli
 
 ROOT = Path(__file__).parents[1]
@@ -200,3 +201,173 @@ def test_a_full_disk_is_a_plain_message_and_changes_nothing(shop, tmp_path):
         assert sorted(p.name for p in disk.iterdir()) == [".JIT_Inventory.xlsx.jit-lock", "JIT_Inventory.xlsx"]
     finally:
         subprocess.run(["umount", str(disk)])
+
+
+# ---------------------------------------------------------------------------------
+# Broken and hostile packages: one line naming the sheet, exit 2, the file unchanged
+# ---------------------------------------------------------------------------------
+def sales_part(path: Path) -> str:
+    from jit_workbook.io.xlsx_parts import sheet_parts
+
+    with zipfile.ZipFile(path) as zf:
+        return sheet_parts(zf)["Sales"]
+
+
+def rewrite_part(path: Path, part: str, change) -> None:
+    """Rebuild the package with ``change(xml)`` as the part's bytes (checksums made right)."""
+    out = path.with_suffix(".new")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zo:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zo.writestr(info, change(data) if info.filename == part else data)
+    out.replace(path)
+
+
+def spoil_checksum(path: Path, part: str) -> None:
+    """Flip the part's CRC-32 in its local header and the central directory, as a bad copy would."""
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(part)
+    raw = bytearray(path.read_bytes())
+    raw[info.header_offset + 14] ^= 0xFF
+    at = raw.find(b"PK\x01\x02")
+    while at >= 0:
+        n = struct.unpack_from("<H", raw, at + 28)[0]
+        if bytes(raw[at + 46:at + 46 + n]) == part.encode():
+            raw[at + 16] ^= 0xFF
+        at = raw.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(raw))
+
+
+def with_doctype(xml: bytes) -> bytes:
+    head = xml.index(b"?>") + 2 if xml.startswith(b"<?xml") else 0
+    dtd = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    return xml[:head] + dtd + xml[head:].replace(b"<v>1</v>", b"<v>&b;</v>", 1)
+
+
+@pytest.mark.parametrize("damage, says", [
+    ("truncated", "the Sales sheet cannot be read: its XML is damaged (cut short or not well formed)"),
+    ("bad checksum", "the Sales sheet is damaged (its data fails its checksum)"),
+    ("doctype", "the Sales sheet declares a DOCTYPE, which Excel and LibreOffice never write"),
+])
+def test_a_broken_sheet_part_is_refused_naming_the_sheet(shop, damage, says):
+    part = sales_part(shop)
+    if damage == "truncated":
+        rewrite_part(shop, part, lambda xml: xml[: len(xml) // 2])
+    elif damage == "bad checksum":
+        spoil_checksum(shop, part)
+    else:
+        rewrite_part(shop, part, with_doctype)
+    before = shop.read_bytes()
+    done = run_cli("recalc", shop)
+    assert done.exit_code == 2, done.output
+    lines = done.output.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0], done.output
+    assert "nothing was changed" in lines[0].lower()
+    assert shop.read_bytes() == before
+    assert not shop.with_name("JIT_Inventory.backup.xlsx").exists()
+
+
+# Runs the command, then prints the process's peak memory; a 4 GB address-space ceiling
+# keeps a bomb that gets through from swamping the machine.
+MEASURED_RUN = r"""
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+from jit_workbook.cli import cli
+try:
+    cli(sys.argv[1:], prog_name="jit-workbook")
+except SystemExit as exc:
+    code = exc.code
+except MemoryError:
+    code = 99
+print(f"peak-kb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def make_bomb(shop: Path, size: int, declare: int | None = None) -> None:
+    """Replace the Sales part with ``size`` bytes of valid rows that deflate about 340 to 1.
+
+    declare: a size to claim in the zip headers instead of the real one (a lying bomb).
+    """
+    part = sales_part(shop)
+    row = b'<row><c t="inlineStr"><is><t>BOMB</t></is></c></row>' * 20000
+    out = shop.with_suffix(".bomb")
+    with zipfile.ZipFile(shop) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zo:
+        for info in zin.infolist():
+            if info.filename != part:
+                zo.writestr(info, zin.read(info))
+                continue
+            entry = zipfile.ZipInfo(part, info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with zo.open(entry, "w", force_zip64=size > 2**31) as fh:
+                fh.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats'
+                         b'.org/spreadsheetml/2006/main"><sheetData>')
+                for _ in range(size // len(row)):
+                    fh.write(row)
+                fh.write(b"</sheetData></worksheet>")
+    if declare is not None:  # the local header, the data descriptor after the data, the central directory
+        raw = bytearray(out.read_bytes())
+        with zipfile.ZipFile(out) as zf:
+            info = zf.getinfo(part)
+        local = info.header_offset
+        struct.pack_into("<I", raw, local + 22, declare)
+        end = local + 30 + sum(struct.unpack_from("<HH", raw, local + 26)) + info.compress_size
+        if raw[end:end + 4] == b"PK\x07\x08":
+            struct.pack_into("<I", raw, end + 12, declare)
+        at = raw.find(b"PK\x01\x02")
+        while at >= 0:
+            n = struct.unpack_from("<H", raw, at + 28)[0]
+            if bytes(raw[at + 46:at + 46 + n]) == part.encode():
+                struct.pack_into("<I", raw, at + 24, declare)
+            at = raw.find(b"PK\x01\x02", at + 4)
+        out.write_bytes(bytes(raw))
+    out.replace(shop)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bomb, says", [
+    ((1_200_000_000, None), "the Sales sheet unpacks to 1.2 GB, more than the 1 GB this tool reads"),
+    ((300_000_000, None), "the Sales sheet unpacks to 3"),  # ... 343 times its size ... (a zip bomb)
+    ((300_000_000, 1_375_114), "the Sales sheet is damaged (its data fails its checksum)"),
+], ids=["over the size limit", "over the ratio limit", "lying about its size"])
+def test_a_zip_bomb_is_refused_in_bounded_memory_and_time(shop, bomb, says):
+    make_bomb(shop, *bomb)
+    before = shop.read_bytes()
+    assert len(before) < 5_000_000  # a few MB on disk
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", MEASURED_RUN, "recalc", str(shop)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    seconds = time.monotonic() - started
+    peak_mb = int(done.stderr.split("peak-kb ")[1].split()[0]) / 1024
+    print(f"zip bomb {bomb}: exit {done.returncode}, {seconds:.1f} s, peak {peak_mb:.0f} MB")
+    assert done.returncode == 2, done.stderr
+    assert says in done.stderr and "nothing was changed" in done.stderr
+    if bomb[1] is None and bomb[0] < 1e9:
+        assert "times its size in the file" in done.stderr and "(a zip bomb)" in done.stderr
+    assert peak_mb < 1500 and seconds < 60
+    assert shop.read_bytes() == before
+
+
+@pytest.mark.parametrize("addressed", [True, False])
+def test_the_error_cell_scan_streams_the_part_in_whole_rows(tmp_path, addressed):
+    from jit_workbook.io.xlsx_parts import error_cells
+
+    rows, expected = [], {}
+    for r in range(1, 400):
+        cells = []
+        for c, col in enumerate("ABC", start=1):
+            ref = f' r="{col}{r}"' if addressed else ""
+            if (r * c) % 7 == 0:
+                cells.append(f'<x:c{ref} t="e"><x:v>#N/A</x:v></x:c>')
+                expected[(r, c)] = "#N/A"
+            else:
+                cells.append(f"<x:c{ref}><x:v>{r}</x:v></x:c>")
+        rows.append(f'<x:row r="{r}">' + "".join(cells) + "</x:row>")
+    xml = ('<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+           + "".join(rows) + "</x:sheetData></x:worksheet>").encode()
+    path = tmp_path / "p.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("s.xml", xml)
+    with zipfile.ZipFile(path) as zf:
+        for chunk in (97, 1000, 1 << 20):  # chunk edges fall inside cells, tags and values
+            assert error_cells(zf, "s.xml", chunk=chunk) == expected
