@@ -6,6 +6,7 @@ of the temporary file the result is written to), saves another version of the wo
 the way Excel does (a new file renamed over the old one), or waits for a second run.
 """
 
+import base64
 import os
 import shutil
 import struct
@@ -371,3 +372,101 @@ def test_the_error_cell_scan_streams_the_part_in_whole_rows(tmp_path, addressed)
     with zipfile.ZipFile(path) as zf:
         for chunk in (97, 1000, 1 << 20):  # chunk edges fall inside cells, tags and values
             assert error_cells(zf, "s.xml", chunk=chunk) == expected
+
+
+# ---------------------------------------------------------------------------------
+# SMTP secrets, against aiosmtpd on 127.0.0.1 over STARTTLS with a test certificate
+# ---------------------------------------------------------------------------------
+LOGIN = "owner@shop.example"
+
+
+@pytest.fixture
+def tls_mail_shop(shop, tmp_path, monkeypatch, request):
+    """The tiny shop sending through a STARTTLS server that wants a login (mechanisms left
+    out: the fixture's param). The certificate is trusted through SSL_CERT_FILE, as the
+    system's CAs are."""
+    import ssl
+    from types import SimpleNamespace
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from test_orders_email import Recorder, free_port
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    state = SimpleNamespace(password="", logins=[], exclude=[])
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        got = (auth_data.login, auth_data.password) if isinstance(auth_data, LoginPassword) else None
+        state.logins.append((mechanism, got))
+        if got == (LOGIN.encode(), state.password.encode("utf-8")):
+            return AuthResult(success=True, handled=False)
+        # A careless server that quotes what it was given, plain and as it arrived in base64.
+        sent = base64.b64encode(b"\0" + got[0] + b"\0" + got[1]).decode() if got else ""
+        return AuthResult(success=False, handled=False,
+                          message=f"535 5.7.8 login {got[0].decode('utf-8', 'replace')} with password "
+                                  f"{got[1].decode('utf-8', 'replace')} refused [{sent}]" if got else None)
+
+    handler = Recorder()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                            auth_required=True, tls_context=server_tls, require_starttls=True,
+                            auth_exclude_mechanism=getattr(request, "param", []))
+    controller.start()
+    wb = openpyxl.load_workbook(shop)
+    values = {"SMTP Host": "127.0.0.1", "SMTP Port": port, "SMTP Security": "starttls",
+              "SMTP User": LOGIN, "Email From": LOGIN}
+    for row in wb["Settings"].iter_rows(min_row=2):
+        if row[0].value in values:
+            row[1].value = values[row[0].value]
+    wb.save(shop)
+    assert run_cli("recalc", shop).exit_code == 0
+    try:
+        yield SimpleNamespace(path=shop, handler=handler, state=state, controller=controller)
+    finally:
+        controller.stop()
+
+
+def orders_statuses(path: Path) -> list[str]:
+    from conftest import sheet_frame
+
+    return sheet_frame(path, "Orders")["Status"].dropna().astype(str).tolist()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_a_refusal_quoting_the_password_keeps_neither_password_nor_login(tls_mail_shop, monkeypatch):
+    shop = tls_mail_shop
+    shop.state.password = "the-right-one"
+    typed = "hunter2-Sekrit"
+    monkeypatch.setenv("JIT_SMTP_PASSWORD", typed)
+    done = run_cli("orders", shop.path, "--send", "--force")
+    assert done.exit_code == 3, done.output
+    assert shop.state.logins and shop.handler.received == []
+    statuses = orders_statuses(shop.path)
+    assert statuses and all(s.startswith("NOT SENT: the mail server 127.0.0.1") for s in statuses)
+    assert "535 5.7.8 login *** with password *** refused [***]" in statuses[0]
+    everything = " ".join(statuses) + done.output
+    plain = base64.b64encode(f"\0{LOGIN}\0{typed}".encode()).decode()
+    for secret in (typed, plain, plain.rstrip("="), base64.b64encode(typed.encode()).decode()):
+        assert secret.lower() not in everything.lower()
+    # The login is named only where the tool says whose login was refused, never in the reply.
+    assert all(s.count(LOGIN) <= 1 for s in statuses)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("tls_mail_shop, mechanism", [([], "PLAIN"), (["PLAIN"], "LOGIN")],
+                         indirect=["tls_mail_shop"], ids=["AUTH PLAIN", "AUTH LOGIN only"])
+def test_a_password_beyond_ascii_is_sent_as_utf8(tls_mail_shop, monkeypatch, mechanism):
+    shop = tls_mail_shop
+    shop.state.password = "Pässwörd-€5"
+    monkeypatch.setenv("JIT_SMTP_PASSWORD", "Pässwörd-€5")
+    done = run_cli("orders", shop.path, "--send", "--force")
+    assert done.exit_code == 0, done.output
+    assert shop.state.logins[-1] == (mechanism, (LOGIN.encode(), "Pässwörd-€5".encode("utf-8")))
+    assert shop.handler.received and all(s.startswith("SENT") for s in orders_statuses(shop.path))
