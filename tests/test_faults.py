@@ -246,7 +246,7 @@ def with_doctype(xml: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("damage, says", [
-    ("truncated", "the Sales sheet cannot be read: its XML is damaged (cut short or not well formed)"),
+    ("truncated", "the Sales sheet cannot be read: its XML is damaged (cut short, not well formed"),
     ("bad checksum", "the Sales sheet is damaged (its data fails its checksum)"),
     ("doctype", "the Sales sheet declares a DOCTYPE, which Excel and LibreOffice never write"),
 ])
@@ -470,3 +470,23 @@ def test_a_password_beyond_ascii_is_sent_as_utf8(tls_mail_shop, monkeypatch, mec
     assert done.exit_code == 0, done.output
     assert shop.state.logins[-1] == (mechanism, (LOGIN.encode(), "Pässwörd-€5".encode("utf-8")))
     assert shop.handler.received and all(s.startswith("SENT") for s in orders_statuses(shop.path))
+
+
+def test_a_lead_time_of_1e308_days_is_a_data_issue_not_a_crash(shop):
+    from conftest import sheet_frame
+
+    wb = openpyxl.load_workbook(shop)
+    ws = wb["Suppliers"]
+    col = [c.value for c in ws[1]].index("Lead Time Days") + 1
+    ws.cell(row=2, column=col).value = -1e308 * -1
+    supplier = ws.cell(row=2, column=1).value
+    wb.save(shop)
+    done = run_cli("recalc", shop)
+    assert done.exit_code == 0, done.output
+    issues = sheet_frame(shop, "Data Issues")
+    cell = f"{openpyxl.utils.get_column_letter(col)}2"
+    mine = issues[(issues["Sheet"] == "Suppliers") & (issues["Cell"] == cell)]["Problem"].tolist()
+    assert mine == ['lead time days "1e+308" is too large to plan with (at most 3,650); read as blank']
+    reorder = sheet_frame(shop, "Reorder")
+    assert (reorder["Order Qty"].dropna() >= 0).all() and (reorder["Order Qty"].dropna() < 1e6).all()
+    assert supplier in set(reorder["Supplier"])

@@ -140,9 +140,9 @@ def _sheet_rows(book: python_calamine.CalamineWorkbook, data: bytes, name: str, 
                 wb.close()
         except Exception:  # noqa: BLE001  (the XML parser's wording means nothing to the owner)
             raise WorkbookError(
-                f"{book_name}: the {name} sheet cannot be read: its XML is damaged (cut short or not well "
-                "formed). Open the workbook in Excel or LibreOffice, save it again, and run again; nothing "
-                "was changed.") from None
+                f"{book_name}: the {name} sheet cannot be read: its XML is damaged (cut short, not well "
+                "formed, or pointing at text the file lacks). Open the workbook in Excel or LibreOffice, save "
+                "it again, and run again; nothing was changed.") from None
 
 
 def _calamine_rows(book: python_calamine.CalamineWorkbook, name: str) -> list[list] | None:
