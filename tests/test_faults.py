@@ -490,3 +490,33 @@ def test_a_lead_time_of_1e308_days_is_a_data_issue_not_a_crash(shop):
     reorder = sheet_frame(shop, "Reorder")
     assert (reorder["Order Qty"].dropna() >= 0).all() and (reorder["Order Qty"].dropna() < 1e6).all()
     assert supplier in set(reorder["Supplier"])
+
+
+@pytest.mark.slow
+def test_orders_sent_before_the_owners_save_are_reported_not_hidden(shop, tmp_path):
+    from test_orders_email import Recorder, free_port
+    from aiosmtpd.controller import Controller
+
+    handler, port = Recorder(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        wb = openpyxl.load_workbook(shop)
+        values = {"SMTP Host": "127.0.0.1", "SMTP Port": port, "SMTP Security": "none",
+                  "Email From": "owner@shop.example"}
+        for row in wb["Settings"].iter_rows(min_row=2):
+            if row[0].value in values:
+                row[1].value = values[row[0].value]
+        wb.save(shop)
+        assert run_cli("recalc", shop).exit_code == 0
+        theirs = owners_version(shop, tmp_path)
+        done = hooked_run("owner-at-replace", shop, tmp_path / "owner.xlsx", "orders", shop, "--send", "--force")
+    finally:
+        controller.stop()
+    assert done.returncode == 2, done.stdout + done.stderr
+    emailed = len(handler.received)
+    assert emailed >= 2
+    assert "JIT_Inventory.xlsx changed while it was being recalculated" in done.stderr
+    assert f"The order files were written in {shop.parent / 'orders'}" in done.stderr
+    assert f"{emailed} orders were emailed (PO-" in done.stderr and "or they are sent twice" in done.stderr
+    assert shop.read_bytes() == theirs
