@@ -76,7 +76,7 @@ def hooked_run(mode, book, extra, *args, wait=True):
     cmd = [sys.executable, "-c", HOOKED_RUN, mode, str(book), str(extra), *map(str, args)]
     if not wait:
         return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
 
 
 def owners_version(shop: Path, tmp_path: Path) -> bytes:
@@ -187,7 +187,7 @@ def test_a_full_disk_is_a_plain_message_and_changes_nothing(shop, tmp_path):
     disk = tmp_path / "disk"
     disk.mkdir()
     size_kb = shop.stat().st_size // 1024 + 24  # room for the workbook, not for its backup
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(disk)]).returncode:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(disk)], check=False).returncode:
         pytest.skip("cannot mount a small disk here")
     try:
         book = disk / "JIT_Inventory.xlsx"
@@ -196,12 +196,12 @@ def test_a_full_disk_is_a_plain_message_and_changes_nothing(shop, tmp_path):
         done = run_cli("recalc", book)
         assert done.exit_code == 2, done.output
         assert done.output.strip().splitlines() == [
-            f"Error: not enough disk space to save JIT_Inventory.xlsx in {disk}; nothing was changed. "
-            "Free some space and run again"]
+            (f"Error: not enough disk space to save JIT_Inventory.xlsx in {disk}; nothing was changed. "
+             "Free some space and run again")]
         assert book.read_bytes() == before
         assert sorted(p.name for p in disk.iterdir()) == [".JIT_Inventory.xlsx.jit-lock", "JIT_Inventory.xlsx"]
     finally:
-        subprocess.run(["umount", str(disk)])
+        subprocess.run(["umount", str(disk)], check=False)
 
 
 # ---------------------------------------------------------------------------------
@@ -337,7 +337,7 @@ def test_a_zip_bomb_is_refused_in_bounded_memory_and_time(shop, bomb, says):
     assert len(before) < 5_000_000  # a few MB on disk
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-c", MEASURED_RUN, "recalc", str(shop)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, check=False)
     seconds = time.monotonic() - started
     peak_mb = int(done.stderr.split("peak-kb ")[1].split()[0]) / 1024
     print(f"zip bomb {bomb}: exit {done.returncode}, {seconds:.1f} s, peak {peak_mb:.0f} MB")
@@ -390,7 +390,6 @@ def tls_mail_shop(shop, tmp_path, monkeypatch, request):
 
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
-
     from test_orders_email import Recorder, free_port
 
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
@@ -468,7 +467,7 @@ def test_a_password_beyond_ascii_is_sent_as_utf8(tls_mail_shop, monkeypatch, mec
     monkeypatch.setenv("JIT_SMTP_PASSWORD", "Pässwörd-€5")
     done = run_cli("orders", shop.path, "--send", "--force")
     assert done.exit_code == 0, done.output
-    assert shop.state.logins[-1] == (mechanism, (LOGIN.encode(), "Pässwörd-€5".encode("utf-8")))
+    assert shop.state.logins[-1] == (mechanism, (LOGIN.encode(), "Pässwörd-€5".encode()))
     assert shop.handler.received and all(s.startswith("SENT") for s in orders_statuses(shop.path))
 
 
@@ -494,8 +493,8 @@ def test_a_lead_time_of_1e308_days_is_a_data_issue_not_a_crash(shop):
 
 @pytest.mark.slow
 def test_orders_sent_before_the_owners_save_are_reported_not_hidden(shop, tmp_path):
-    from test_orders_email import Recorder, free_port
     from aiosmtpd.controller import Controller
+    from test_orders_email import Recorder, free_port
 
     handler, port = Recorder(), free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)

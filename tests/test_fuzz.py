@@ -17,7 +17,6 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-
 from conftest import run_cli
 
 SEED = 20261202
@@ -33,7 +32,7 @@ TEXTS = ["", " ", "abc", "=1+1", "=HYPERLINK(\"http://x.example\",\"click\")", "
 NUMBERS = ["0", "-0", "-1", "1", "3.7", "-5", "1e308", "-1e308", "1e-308", "9007199254740993", "1e15",
            "99999999999", "2958466", "2958465.99999", "-693594", "60", "NaN", "INF", "1e999", "abc", "", "0x1F"]
 ERRORS = ["#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"]
-_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?)(?:/>|>.*?</c>)', re.S)
+_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?)(?:/>|>.*?</c>)', re.DOTALL)
 
 
 def hostile_cell(rng: random.Random, ref: str, style: str) -> bytes:
