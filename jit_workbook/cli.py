@@ -81,7 +81,7 @@ def cli(debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @click.option("--macros", is_flag=True, help="Make a macro-enabled PATH.xlsm with buttons on Reorder, Orders "
                                              "and Obsolete Review (xlwings' VBA).")
@@ -98,6 +98,9 @@ def new(path: Path, force: bool, macros: bool) -> None:
     from .io.xlsx_patch import atomic_replace
     from .template import build_template
 
+    if path.is_dir():
+        raise WorkbookError(f"{path} is a folder; give the new workbook's file name, e.g. "
+                            f"{path / ('JIT_Inventory.xlsm' if macros else 'JIT_Inventory.xlsx')}")
     if path.exists() and not force:
         raise WorkbookError(f"{path} already exists; use --force to replace it (your data there would be lost)")
     suffix = ".xlsm" if macros else ".xlsx"

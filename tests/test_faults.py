@@ -167,6 +167,10 @@ def test_a_folder_as_path_gets_one_line(tmp_path):
     assert done.output.strip().splitlines() == [f"Error: {tmp_path} is a folder, not a workbook (.xlsx)"]
     done = run_cli("recalc", tmp_path / "x.xlsx", "--output", tmp_path)
     assert done.exit_code == 2 and len(done.output.strip().splitlines()) == 1
+    for command in (["review"], ["backtest"], ["orders"], ["upgrade"], ["new", "--force"]):
+        done = run_cli(*command, tmp_path)
+        assert done.exit_code == 2 and len(done.output.strip().splitlines()) == 1, (command, done.output)
+        assert "is a folder" in done.output
 
 
 def test_a_read_only_folder_is_not_written_even_by_an_administrator(shop):
