@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import contract as K
 from .data_issues import grouped, row_count
-from .errors import Issue, JitError
+from .errors import Issue, JitError, WorkbookError
 from .io.counts import counted_stock
 from .io.parse import Grid, ShopInputs, header_map, parse_inputs, parse_sheet
 from .planning import keep_owner_edits, plan_reorder, summarise
@@ -276,6 +276,7 @@ def draft_orders(book: Book, progress: Callable[[str], None] | None = None, *, s
         else:
             order.email_draft = ""
     failed = 0
+    sent_before = {o.po_number for o in orders if o.sent}
     if send:
         to_send = []
         for order, message in messages:
@@ -291,9 +292,23 @@ def draft_orders(book: Book, progress: Callable[[str], None] | None = None, *, s
     rows, lines = record_orders(orders, previous_orders, previous_lines)
     summary = measured_lead_times(p.inputs.receipts, promised=p.inputs.suppliers)
     say("writing Orders")
-    book.write({K.REORDER.name: p.reorder[K.REORDER.fields], K.ORDERS.name: orders_sheet(rows, summary),
-                K.ORDER_LINES.name: lines, K.DATA_ISSUES.name: issues_frame(p.issues)})
+    try:
+        book.write({K.REORDER.name: p.reorder[K.REORDER.fields], K.ORDERS.name: orders_sheet(rows, summary),
+                    K.ORDER_LINES.name: lines, K.DATA_ISSUES.name: issues_frame(p.issues)})
+    except WorkbookError as exc:  # the workbook is unchanged, but the order files are not
+        made = _what_was_made(orders, sent_before, folder / settings.plan_date().isoformat())
+        raise WorkbookError(f"{exc} {made}") from None
     return OrdersResult(settings, orders, p.issues, folder / settings.plan_date().isoformat(), failed)
+
+
+def _what_was_made(orders: list, sent_before: set[str], folder: Path) -> str:
+    """What an orders run made before its workbook could not be saved: said, never hidden."""
+    emailed = [o.po_number for o in orders if o.sent and o.po_number not in sent_before]
+    said = f"The order files were written in {folder}."
+    if emailed:
+        said += (f" {len(emailed)} orders were emailed ({', '.join(emailed)}): set their Status to SENT on "
+                 "Orders before you run orders --send again, or they are sent twice.")
+    return said
 
 
 def orders_sheet(rows: pd.DataFrame, lead_times: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,7 @@ as it is (nothing was changed), 1 for anything unexpected.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import traceback
@@ -40,20 +41,32 @@ class FriendlyGroup(click.Group):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
             click.echo("Error: the result could not be printed (the program reading it stopped).", err=True)
             ctx.exit(1)
-        except Exception as exc:  # the owner sees one line; --debug shows the traceback
-            if ctx.params.get("debug"):
-                traceback.print_exc()
-            click.echo(f"Error: unexpected {type(exc).__name__}: {exc}. Nothing was saved. "
-                       "Run again with --debug and send the output to support.", err=True)
-            ctx.exit(1)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+                self._unexpected(ctx, exc)
+            click.echo(f"Error: not enough disk space to save {exc.filename or 'the result'}. "
+                       "Free some space and run again.", err=True)
+            ctx.exit(2)
+        except Exception as exc:
+            self._unexpected(ctx, exc)
+
+    @staticmethod
+    def _unexpected(ctx: click.Context, exc: Exception):
+        """The owner sees one line; --debug shows the traceback."""
+        if ctx.params.get("debug"):
+            traceback.print_exc()
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc}. Nothing was saved. "
+                   "Run again with --debug and send the output to support.", err=True)
+        ctx.exit(1)
 
 
 def workbook_arguments(command):
     """PATH, --output and --quiet: what every action on a workbook takes."""
     command = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")(command)
-    command = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+    command = click.option("--output", "-o", type=click.Path(path_type=Path),
                            help="Write the result here and leave PATH untouched.")(command)
-    return click.argument("path", type=click.Path(dir_okay=False, path_type=Path))(command)
+    # No dir_okay=False: click's three-line usage error would say what check_readable says in one.
+    return click.argument("path", type=click.Path(path_type=Path))(command)
 
 
 @click.group(cls=FriendlyGroup)
@@ -68,7 +81,7 @@ def cli(debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @click.option("--macros", is_flag=True, help="Make a macro-enabled PATH.xlsm with buttons on Reorder, Orders "
                                              "and Obsolete Review (xlwings' VBA).")
@@ -85,6 +98,9 @@ def new(path: Path, force: bool, macros: bool) -> None:
     from .io.xlsx_patch import atomic_replace
     from .template import build_template
 
+    if path.is_dir():
+        raise WorkbookError(f"{path} is a folder; give the new workbook's file name, e.g. "
+                            f"{path / ('JIT_Inventory.xlsm' if macros else 'JIT_Inventory.xlsx')}")
     if path.exists() and not force:
         raise WorkbookError(f"{path} already exists; use --force to replace it (your data there would be lost)")
     suffix = ".xlsm" if macros else ".xlsx"
@@ -138,7 +154,7 @@ def review(path: Path, output: Path | None, quiet: bool) -> None:
 def _run_action(action, path: Path, output: Path | None, quiet: bool) -> None:
     book = FileBook(path, output)
     book.check()
-    with _progress(path, quiet) as step:
+    with book.locked(), _progress(path, quiet) as step:
         result = action(book, progress=step)
     if not quiet:
         click.echo(result.summary)
@@ -161,7 +177,7 @@ def backtest(path: Path, output: Path | None, quiet: bool) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--send", is_flag=True, help="Email each order to its supplier (SMTP settings; password in "
                                            "the JIT_SMTP_PASSWORD environment variable).")
 @click.option("--force", is_flag=True, help="With --send: also send orders below the supplier's Min Order Value.")
@@ -178,7 +194,7 @@ def orders(path: Path, send: bool, force: bool, quiet: bool) -> None:
     """
     book = FileBook(path)
     book.check()
-    with _progress(path, quiet) as step:
+    with book.locked(), _progress(path, quiet) as step:
         result = actions.draft_orders(book, progress=step, send=send, force=force)
     if not quiet:
         click.echo(result.summary)
@@ -187,7 +203,7 @@ def orders(path: Path, send: bool, force: bool, quiet: bool) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--sku", "skus", multiple=True, metavar="SKU",
               help="Print the card of this SKU (repeat for several); default: every item the plan reorders.")
 @click.option("--paper", type=click.Choice(["A4", "Letter"], case_sensitive=False), default="A4",
@@ -214,7 +230,7 @@ def cards(path: Path, skus: tuple[str, ...], paper: str, quiet: bool) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 def upgrade(path: Path) -> None:
     """Add the output sheets (and the empty Count sheet) PATH lacks (older template, or deleted).
 
@@ -230,10 +246,11 @@ def upgrade(path: Path) -> None:
 
     check_readable(path)
     check_writable(path)
-    source = path.read_bytes()
-    lines = add_missing_sheets(path, path)
-    if any(line.startswith("added") for line in lines):
-        atomic_replace(backup_path(path), lambda fh: fh.write(source))
+    with FileBook(path).locked():
+        source = path.read_bytes()
+        lines = add_missing_sheets(path, path)
+        if any(line.startswith("added") for line in lines):
+            atomic_replace(backup_path(path), lambda fh: fh.write(source))
     for line in lines:
         click.echo(line)
     if not any(line.startswith("added") for line in lines):

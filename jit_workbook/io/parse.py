@@ -129,6 +129,16 @@ def _to_text(s: pd.Series) -> pd.Series:
     return out.str.strip().astype(object)
 
 
+# The largest number a cell may hold: far beyond any shop's quantities and money, small
+# enough that sums and products of them stay exact; days: ten years.
+MAX_NUMBER = 1e12
+MAX_DAYS = 3650
+
+
+def _largest(col: K.Column) -> float:
+    return MAX_DAYS if col.field.endswith("_days") else MAX_NUMBER
+
+
 def _to_number(s: pd.Series) -> pd.Series:
     if _kind(s) not in ("floating", "integer", "mixed-integer-float", "empty"):
         s = s.where(~s.map(type).eq(bool))  # a TRUE/FALSE cell is not a quantity
@@ -308,6 +318,9 @@ def _convert_kind(col: K.Column, s: pd.Series, blank: pd.Series, day_first: bool
         if not col.allow_negative:
             invalid |= negative
             typed = typed.where(~negative)
+        too_big = typed.abs() > _largest(col)  # 1e308 typed as a lead time would overflow the plan
+        invalid |= too_big
+        typed = typed.where(~too_big)
         if col.kind == "percent":
             out_of_range = (typed <= 0.5) | (typed >= 1)
             invalid |= out_of_range
@@ -338,7 +351,10 @@ def _why(col: K.Column, raw: pd.Series, typed: pd.Series) -> dict[int, str]:
             out[r] = f"{name} {_quote(v)} is not a service level between 50% and 99.9%"
         else:
             num = pd.to_numeric(pd.Series([v]), errors="coerce").iloc[0]
-            if pd.notna(num) and num < 0:
+            if pd.notna(num) and abs(num) > _largest(col) and not (num < 0 and not col.allow_negative):
+                shown = f"{num:g}" if isinstance(v, (int, float)) else v
+                out[r] = f"{name} {_quote(shown)} is too large to plan with (at most {_largest(col):,.0f})"
+            elif pd.notna(num) and num < 0:
                 out[r] = f"{name} {_quote(v)} is negative"
             else:
                 out[r] = f"{name} {_quote(v)} is not a number"

@@ -3,15 +3,17 @@
 python-calamine (Rust) reads cell values — for formulas their cached results, as
 Excel last calculated them — about ten times faster than openpyxl. It shows Excel
 error values (``#N/A``) as empty cells, so those are looked up in the sheet's XML
-(only for sheets that contain any).
+(only for sheets that contain any). Before calamine reads anything, the package is
+checked (:mod:`jit_workbook.io.package_check`): no zip bomb, no damaged part.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,8 +21,9 @@ import python_calamine
 
 from .. import contract as K
 from ..errors import MissingSheetError, WorkbookError
+from .package_check import check_package
 from .parse import Grid
-from .xlsx_parts import error_cells, sheet_parts
+from .xlsx_parts import sheet_parts
 
 
 def check_readable(path: Path) -> None:
@@ -36,62 +39,91 @@ def check_readable(path: Path) -> None:
 
 
 def check_writable(path: Path) -> None:
-    """Raise WorkbookError if saving over ``path`` would fail or fight with Excel.
+    """Raise WorkbookError if saving over ``path`` would fail or fight with Excel or LibreOffice.
 
-    Excel keeps a lock file ``~$Name.xlsx`` beside a workbook it has open; writing
-    the file underneath it would lose whichever copy saves last.
+    Excel keeps a lock file ``~$Name.xlsx`` beside a workbook it has open, LibreOffice
+    ``.~lock.Name.xlsx#``; writing the file underneath either would lose whichever copy
+    saves last.
     """
-    lock = path.with_name("~$" + path.name)
-    if lock.exists():
-        raise WorkbookError(
-            f"{path.name} is open in Excel (found {lock.name} beside it). Close it in Excel, then run again "
-            "— or use the Recalculate button inside Excel")
-    # The write bits, not only os.access: an administrator can write anywhere, but a file
-    # the owner marked read-only is a request to leave it alone.
-    if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
+    for lock, program in ((path.with_name("~$" + path.name), "Excel"),
+                          (path.with_name(f".~lock.{path.name}#"), "LibreOffice")):
+        if lock.exists():
+            raise WorkbookError(
+                f"{path.name} is open in {program} (found {lock.name} beside it). Close it in {program}, "
+                "then run again" + (" — or use the Recalculate button inside Excel" if program == "Excel" else ""))
+    if path.is_dir():
+        raise WorkbookError(f"{path} is a folder, not a workbook (.xlsx); give the file's name")
+    # The write bits, not only os.access: an administrator can write anywhere, but a file or
+    # folder the owner marked read-only is a request to leave it alone.
+    if path.exists() and not _writable(path):
         raise WorkbookError(f"{path} is read-only. Make it writable, or write elsewhere with --output")
     folder = path.parent if str(path.parent) else Path(".")
-    if not os.access(folder, os.W_OK):
-        raise WorkbookError(f"cannot write in the folder {folder}. Choose another with --output")
+    if not folder.is_dir():
+        raise WorkbookError(f"the folder {folder} does not exist. Create it, or choose another with --output")
+    if not _writable(folder):
+        raise WorkbookError(f"cannot write in the folder {folder} (it is read-only). Choose another with --output")
 
 
-def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozenset()) -> dict[str, Grid]:
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
+
+
+def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozenset(),
+               data: bytes | None = None) -> dict[str, Grid]:
     """One :class:`Grid` per sheet name (each sheet read once).
 
     optional: sheets that may be absent (left out of the result).
+    data: the file's bytes, when the caller has read them (then ``path`` is only its name
+        in messages, and every sheet comes from these same bytes).
     Raises MissingSheetError naming every required sheet that is missing.
     """
-    check_readable(path)
+    if data is None:
+        check_readable(path)
+        data = Path(path).read_bytes()
+    path = Path(path)
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for damaged files
-        raise WorkbookError(f"{path} cannot be read as a workbook ({exc}); is it damaged or password-protected?")
-    present = set(book.sheet_names)
-    missing = [n for n in names if n not in present and n not in optional]
-    if missing:
-        plural = "s" if len(missing) > 1 else ""
-        listed = ", ".join(f"'{m}'" for m in missing)
-        raise MissingSheetError(
-            f"{path.name}: sheet{plural} {listed} not found. "
-            + ("Output sheets can be added back with: jit-workbook upgrade " + str(path)
-               if all(K.sheet(m).role == "output" for m in missing if m in K.SHEETS_BY_NAME)
-               else "Sheet names must be exactly as in the template (jit-workbook new makes a fresh one)."))
-    wanted = [n for n in names if n in present]
-    # The error scan inflates each sheet's XML; it runs beside calamine on the other core.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        errors = pool.submit(_error_cells, path, wanted)
-        rows = {n: _sheet_rows(book, path, n) for n in wanted}
-        found = errors.result()
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            parts = sheet_parts(zf)
+            missing = [n for n in names if n not in parts and n not in optional]
+            if missing:
+                raise _missing(path, missing)
+            wanted = [n for n in names if n in parts]
+            # Before calamine inflates anything: no zip bomb, no damaged or hostile part.
+            found = check_package(zf, parts, wanted, path.name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, NotImplementedError, RuntimeError):
+        raise WorkbookError(f"{path.name} cannot be read as a workbook: its zip structure is damaged (or it is "
+                            "password-protected). Open it in Excel or LibreOffice, save it again, and run "
+                            "again; nothing was changed.") from None
+    try:
+        with _quiet_stderr():
+            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except BaseException as exc:  # noqa: B036  calamine's own errors, or its panic
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
+        raise WorkbookError(f"{path.name} cannot be read as a workbook; is it damaged or password-protected? "
+                            "Nothing was changed.") from None
+    rows = {n: _sheet_rows(book, data, n, path.name) for n in wanted}
     return {n: Grid(rows[n], found.get(n, {})) for n in wanted}
 
 
-def _sheet_rows(book: python_calamine.CalamineWorkbook, path: Path, name: str) -> list[list]:
+def _missing(path: Path, missing: list[str]) -> MissingSheetError:
+    plural = "s" if len(missing) > 1 else ""
+    listed = ", ".join(f"'{m}'" for m in missing)
+    return MissingSheetError(
+        f"{path.name}: sheet{plural} {listed} not found. "
+        + ("Output sheets can be added back with: jit-workbook upgrade " + str(path)
+           if all(K.sheet(m).role == "output" for m in missing if m in K.SHEETS_BY_NAME)
+           else "Sheet names must be exactly as in the template (jit-workbook new makes a fresh one)."))
+
+
+def _sheet_rows(book: python_calamine.CalamineWorkbook, data: bytes, name: str, book_name: str) -> list[list]:
     """A sheet's cells from A1 with calamine; openpyxl for the rare sheet calamine refuses.
 
     calamine stops on error values newer than it knows (``#SPILL!``, ``#CALC!``, seen
     in Excel 365 files), and panics on a date cell holding an absurd number (−1e308);
     openpyxl reads the first as their text and the second as ``#VALUE!``, which the
-    parser reports on that row.
+    parser reports on that row. A sheet neither can read (its XML cut short or not
+    well formed) stops the run with one line naming it.
     """
     rows = _calamine_rows(book, name)
     if rows is not None:
@@ -100,11 +132,17 @@ def _sheet_rows(book: python_calamine.CalamineWorkbook, path: Path, name: str) -
 
     with warnings.catch_warnings():  # "outside the limits for dates": the parser says so per cell
         warnings.simplefilter("ignore", UserWarning)
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
-            return [["" if v is None else v for v in row] for row in wb[name].iter_rows(values_only=True)]
-        finally:
-            wb.close()
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                return [["" if v is None else v for v in row] for row in wb[name].iter_rows(values_only=True)]
+            finally:
+                wb.close()
+        except Exception:  # noqa: BLE001  (the XML parser's wording means nothing to the owner)
+            raise WorkbookError(
+                f"{book_name}: the {name} sheet cannot be read: its XML is damaged (cut short, not well "
+                "formed, or pointing at text the file lacks). Open the workbook in Excel or LibreOffice, save "
+                "it again, and run again; nothing was changed.") from None
 
 
 def _calamine_rows(book: python_calamine.CalamineWorkbook, name: str) -> list[list] | None:
@@ -137,9 +175,3 @@ def _quiet_stderr():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
-
-
-def _error_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int], str]]:
-    with zipfile.ZipFile(path) as zf:
-        parts = sheet_parts(zf)
-        return {n: error_cells(zf, parts[n]) for n in names if n in parts}

@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
@@ -175,21 +176,57 @@ _ERROR_MARKERS = (b't="e"', b"t='e'")
 _CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _CELL_CLOSE = re.compile(rb"</(?:[\w.-]+:)?c>")
+_ROW_CLOSE = re.compile(rb"</(?:[\w.-]+:)?row>")
 _VALUE = re.compile(rb"<((?:[\w.-]+:)?)v>([^<]*)</\1v>")
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
 
 
-def error_cells(zf: zipfile.ZipFile, sheet_part: str) -> dict[tuple[int, int], str]:
+def error_cells(zf: zipfile.ZipFile, sheet_part: str, chunk: int = 1 << 20) -> dict[tuple[int, int], str]:
     """Cells holding an Excel error: ``{(row, col): '#N/A'}``, one-based.
 
     python-calamine reads error cells as ``''``; this finds them so the reader can
-    report ``#N/A`` instead of a blank. Cheap: a part without ``t="e"`` is not parsed.
+    report ``#N/A`` instead of a blank. The part is streamed a chunk of whole rows at a
+    time, so a huge sheet never sits in memory; reading it to the end also checks the
+    part's checksum and declared size (zipfile raises BadZipFile when they are wrong).
+    Cheap: a chunk without ``t="e"`` is not parsed.
     """
-    return parse_error_cells(zf.read(sheet_part))
+    found: dict[tuple[int, int], str] = {}
+    tail = b""
+    with zf.open(sheet_part) as fh:
+        while True:
+            data = fh.read(chunk)
+            buf = tail + data
+            cut = len(buf) if not data else _last_row_end(buf)
+            piece, tail = buf[:cut], buf[cut:]
+            if any(marker in piece for marker in _ERROR_MARKERS):
+                got = _scan_error_cells(piece)
+                if got is None:  # a cell without r="": positions need a full (streamed) parse
+                    with zf.open(sheet_part) as again:
+                        return _error_cells_full(again)
+                found.update(got)
+            if not data:
+                return found
+
+
+def _last_row_end(buf: bytes) -> int:
+    """Offset just after the last ``</row>`` (any prefix) in ``buf``; 0 when there is none."""
+    at = buf.rfind(b"row>")
+    while at >= 0:
+        m = _ROW_CLOSE.match(buf, buf.rfind(b"<", 0, at) if at else 0)
+        if m and m.end() == at + 4:
+            return m.end()
+        at = buf.rfind(b"row>", 0, at)
+    return 0
 
 
 def parse_error_cells(xml: bytes) -> dict[tuple[int, int], str]:
     """:func:`error_cells` on the bytes of a worksheet part."""
+    found = _scan_error_cells(xml)
+    return found if found is not None else _error_cells_full(io.BytesIO(xml))
+
+
+def _scan_error_cells(xml: bytes) -> dict[tuple[int, int], str] | None:
+    """Error cells of whole rows of worksheet XML; None when a cell has no ``r`` address."""
     if not any(marker in xml for marker in _ERROR_MARKERS):
         return {}
     found: dict[tuple[int, int], str] = {}
@@ -208,8 +245,8 @@ def parse_error_cells(xml: bytes) -> dict[tuple[int, int], str]:
             break
         attrs = tag_attrs(xml[start:tag_end])
         ref = split_ref(attrs.get("r", ""))
-        if ref is None:  # a cell without r="": positions need a full parse
-            return _error_cells_full(xml)
+        if ref is None:
+            return None
         if xml[tag_end - 1 : tag_end] == b"/":
             continue  # <c t="e"/> holds no value
         close = _cell_close(xml, tag_end)
@@ -225,26 +262,34 @@ def _cell_close(xml: bytes, after: int) -> int:
     return m.start() if m else len(xml)
 
 
-def _error_cells_full(xml: bytes) -> dict[tuple[int, int], str]:
-    """Slow path for cells without ``r`` attributes: walk every row and cell."""
+def _error_cells_full(source) -> dict[tuple[int, int], str]:
+    """Slow path for cells without ``r`` attributes: walk every row and cell of a stream.
+
+    Each row is dropped once read, so memory stays one row deep.
+    """
     found: dict[tuple[int, int], str] = {}
-    root = _parse(xml, "worksheet")
     row_no = 0
-    for row in root.iter():
-        if not isinstance(row.tag, str) or etree.QName(row).localname != "row":
-            continue
-        row_no = int(row.get("r", row_no + 1))
-        col_no = 0
-        for cell in row:
-            if not isinstance(cell.tag, str) or etree.QName(cell).localname != "c":
-                continue
-            ref = split_ref(cell.get("r", ""))
-            col_no = ref[1] if ref else col_no + 1
-            if cell.get("t") != "e":
-                continue
-            for child in cell:
-                if isinstance(child.tag, str) and etree.QName(child).localname == "v":
-                    found[(row_no, col_no)] = child.text or ""
+    try:
+        for _event, row in etree.iterparse(source, events=("end",), tag="{*}row", resolve_entities=False,
+                                           no_network=True, huge_tree=True):
+            row_no = int(row.get("r", row_no + 1))
+            col_no = 0
+            for cell in row:
+                if not isinstance(cell.tag, str) or etree.QName(cell).localname != "c":
+                    continue
+                ref = split_ref(cell.get("r", ""))
+                col_no = ref[1] if ref else col_no + 1
+                if cell.get("t") != "e":
+                    continue
+                for child in cell:
+                    if isinstance(child.tag, str) and etree.QName(child).localname == "v":
+                        found[(row_no, col_no)] = child.text or ""
+            row.clear()
+    except etree.XMLSyntaxError as exc:
+        raise WorkbookError(
+            f"The workbook is damaged: a sheet is not valid XML ({exc}). "
+            "Open it in Excel, let Excel repair it, save it, and run again."
+        ) from exc
     return found
 
 

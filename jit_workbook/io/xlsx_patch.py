@@ -94,6 +94,8 @@ def patch_sheets(
     sheets: Mapping[str, pd.DataFrame],
     *,
     contract_sheets: Mapping[str, contract.Sheet] | None = None,
+    package: bytes | None = None,
+    before_replace: Callable[[], None] | None = None,
 ) -> None:
     """Replace the data rows of worksheets and save the result to ``dst`` atomically.
 
@@ -105,6 +107,9 @@ def patch_sheets(
         Extra columns are ignored; the index is ignored.
     contract_sheets: sheet name -> contract ``Sheet`` to use instead of
         ``contract.sheet(name)`` (tests and the template builder use their own).
+    package: the bytes of ``src`` when the caller has already read them (the result is
+        then made from exactly what was read, even if ``src`` has changed since).
+    before_replace: passed to :func:`atomic_replace`.
 
     Raises MissingSheetError when a sheet is not in the workbook, WorkbookError when
     the file is not a usable .xlsx, ValueError when a frame does not fit its contract
@@ -112,11 +117,15 @@ def patch_sheets(
     written in any of those cases.
     """
     src, dst = Path(src), Path(dst)
-    package, zin = open_package(src)
+    if package is None:
+        package, zin = open_package(src)
+    else:
+        zin = zipfile.ZipFile(io.BytesIO(package))
     with zin:
         replaced, removed = plan_patch(zin, sheets, contract_sheets=contract_sheets, book_name=src.name)
         atomic_replace(
-            dst, lambda out: copy_package(zin, out, replaced=replaced, removed=removed, package=package)
+            dst, lambda out: copy_package(zin, out, replaced=replaced, removed=removed, package=package),
+            before_replace=before_replace,
         )
 
 
@@ -173,14 +182,16 @@ def plan_patch(
     return replaced, removed
 
 
-def atomic_replace(dst: Path, write: Callable[[BinaryIO], None]) -> None:
+def atomic_replace(dst: Path, write: Callable[[BinaryIO], None], *,
+                   before_replace: Callable[[], None] | None = None) -> None:
     """Write a file all-or-nothing: ``write(f)`` into a temp file next to ``dst``, then swap.
 
     The temp file is flushed and fsynced before ``os.replace``, so after a crash ``dst``
     is the old file or the new one, never a mix. On any exception (in ``write`` or
     after) the temp file is removed, ``dst`` is untouched, and the exception propagates.
     A symlinked ``dst`` is written through the link; an existing file's permission
-    bits are kept.
+    bits are kept. ``before_replace()``, when given, runs last before the swap; it raises
+    to keep ``dst`` as it is (the owner saved it meanwhile).
     """
     dst = Path(os.path.realpath(dst))
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
@@ -191,6 +202,8 @@ def atomic_replace(dst: Path, write: Callable[[BinaryIO], None]) -> None:
             f.flush()
             os.fsync(f.fileno())
         _copy_mode(dst, tmp)
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, dst)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -14,11 +14,13 @@ never to addresses read back from headers.
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
 import html
 import mimetypes
 import os
+import re
 import smtplib
 import ssl
 import email.policy
@@ -217,6 +219,52 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _redact(text: str, user: str, password: str) -> str:
+    """``text`` (a server's reply) without the password or the login, plain or base64 as sent.
+
+    Some servers quote what they were given when they refuse a login; their reply is
+    kept on the Orders sheet and printed, so neither secret may survive in it.
+    """
+    secrets = {password, user}
+    for raw in (password, user, f"\0{user}\0{password}", f"{user}\0{password}"):
+        if raw:
+            secrets.add(base64.b64encode(raw.encode("utf-8")).decode("ascii"))
+            secrets.add(base64.b64encode(raw.encode("utf-8")).decode("ascii").rstrip("="))
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
+    return text
+
+
+def _login(conn: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in; a login or password beyond ASCII goes as UTF-8 in base64 (AUTH PLAIN or LOGIN).
+
+    SMTP AUTH carries UTF-8 (RFC 4616 for PLAIN), but smtplib encodes the credentials
+    as ASCII and fails on ``é`` or ``€`` before it sends anything.
+    """
+    if user.isascii() and password.isascii():
+        conn.login(user, password)
+        return
+    conn.ehlo_or_helo_if_needed()
+    if not conn.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+    offered = conn.esmtp_features["auth"].upper().split()
+
+    def b64(text: str) -> str:
+        return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+    if "PLAIN" in offered:
+        code, reply = conn.docmd("AUTH", "PLAIN " + b64(f"\0{user}\0{password}"))
+    elif "LOGIN" in offered:
+        code, reply = conn.docmd("AUTH", "LOGIN " + b64(user))
+        if code == 334:
+            code, reply = conn.docmd(b64(password))
+    else:
+        raise _SetupError("offers no login that takes a password with letters beyond A-Z (it needs AUTH PLAIN "
+                          "or LOGIN); use a password of plain letters, digits and signs")
+    if code not in (235, 503):  # 503: already logged in
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
 def _problem(settings: Any, password: str) -> str:
     """Why nothing can be sent with these settings, or ""."""
     if not str(getattr(settings, "smtp_host", "") or "").strip():
@@ -260,7 +308,7 @@ def _connect(settings: Any, password: str, timeout: float, context: ssl.SSLConte
         user = str(getattr(settings, "smtp_user", "") or "").strip()
         if user:
             try:
-                conn.login(user, password)
+                _login(conn, user, password)
             except smtplib.SMTPNotSupportedError:
                 raise _SetupError("does not offer a login (SMTP AUTH) on this connection; "
                                   "check SMTP Port and SMTP Security, or leave SMTP User blank") from None
@@ -323,6 +371,10 @@ def send_orders(messages: Iterable[tuple[PurchaseOrder, EmailMessage]], settings
         return statuses | {o.po_number: f"NOT SENT: {problem}" for o, _ in todo}
     sender = email_address(settings.email_from)
     where = f"{str(settings.smtp_host).strip()}:{int(settings.smtp_port)}"
+    user = str(getattr(settings, "smtp_user", "") or "").strip()
+
+    def why(exc: BaseException) -> str:  # every server reply kept or shown passes here
+        return _redact(_reason(exc), user, password)
 
     conn: smtplib.SMTP | None = None
     try:
@@ -332,11 +384,11 @@ def send_orders(messages: Iterable[tuple[PurchaseOrder, EmailMessage]], settings
                     conn = _connect(settings, password, timeout, ssl_context, local_hostname)
                 except smtplib.SMTPAuthenticationError as exc:
                     reason = (f"the mail server {where} refused the login of {settings.smtp_user} "
-                              f"({_reason(exc)}); check SMTP User and {PASSWORD_VARIABLE}")
+                              f"({why(exc)}); check SMTP User and {PASSWORD_VARIABLE}")
                 except _SetupError as exc:
                     reason = f"the mail server {where} {exc}"
-                except (OSError, smtplib.SMTPException) as exc:
-                    reason = f"cannot reach the mail server {where}: {_reason(exc)}"
+                except (OSError, smtplib.SMTPException, UnicodeError) as exc:
+                    reason = f"cannot reach the mail server {where}: {why(exc)}"
                 else:
                     reason = ""
                 if reason:
@@ -348,7 +400,7 @@ def send_orders(messages: Iterable[tuple[PurchaseOrder, EmailMessage]], settings
             except smtplib.SMTPServerDisconnected as exc:
                 lost: BaseException | None = exc
             except smtplib.SMTPException as exc:  # refused recipient, sender or message: the session goes on
-                statuses[order.po_number] = "NOT SENT: " + header_text(_reason(exc), 300)
+                statuses[order.po_number] = "NOT SENT: " + header_text(why(exc), 300)
                 continue
             except OSError as exc:  # (SMTPException is an OSError too: caught above)
                 lost = exc
@@ -356,7 +408,7 @@ def send_orders(messages: Iterable[tuple[PurchaseOrder, EmailMessage]], settings
                 lost = None
             if lost is not None:
                 statuses[order.po_number] = "NOT SENT: " + header_text(
-                    f"connection to {where} lost: {_reason(lost)}", 300)
+                    f"connection to {where} lost: {why(lost)}", 300)
                 conn.close()
                 conn = None  # the next order reconnects
                 continue

@@ -95,7 +95,9 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
     m = np.asarray(mask, dtype=bool)
     n, days = x.shape
     h = np.maximum(np.ceil(np.nan_to_num(np.asarray(horizon_days, dtype=float), nan=0.0) - 1e-9), 1)
-    h = np.broadcast_to(h, (n,)).astype(np.int64)
+    # A horizon longer than the history has no window to measure (and 1e308 days, typed as a
+    # lead time, would overflow the cast to whole days).
+    h = np.broadcast_to(np.minimum(h, days + 1), (n,)).astype(np.int64)
     f = np.asarray(fitted_rate, dtype=float)
     cum_x = np.zeros((n, days + 1))
     np.cumsum(np.where(m, x, 0.0), axis=1, out=cum_x[:, 1:])
