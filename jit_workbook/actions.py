@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import contract as K
 from .errors import Issue
-from .io.parse import Grid, ShopInputs, parse_inputs, parse_sheet
+from .io.parse import Grid, ShopInputs, check_owner_headers, parse_inputs, parse_sheet
 from .planning import keep_owner_edits, plan_reorder, summarise
 from .planning.availability import out_of_stock_days
 from .planning.backtest import backtest as replay
@@ -103,6 +103,9 @@ def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -
     outputs = tuple(dict.fromkeys(outputs + (K.REORDER, K.ORDERS, K.ORDER_LINES)))
     names = [s.name for s in K.INPUT_SHEETS] + [s.name for s in outputs]
     grids = book.read(names, optional=K.OPTIONAL_INPUT_SHEETS | {K.BACKTEST.name})  # read for the Dashboard
+    for sheet in outputs:  # a renamed Order Qty (or SKU) header would drop the owner's typing unseen
+        if sheet.name in grids:
+            check_owner_headers(sheet, grids[sheet.name])
     inputs = parse_inputs(grids)
     issues = list(inputs.issues)
     planned = Planned(grids, inputs, pd.DataFrame(), issues)
