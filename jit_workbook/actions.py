@@ -24,7 +24,7 @@ from .planning.availability import out_of_stock_days
 from .planning.backtest import backtest as replay
 from .planning.service_report import service_kept
 from .orders.po import draft_orders as po_drafts
-from .orders.po import measured_lead_times, open_order_quantities, record_orders
+from .orders.po import measured_lead_times, open_order_quantities, is_cancelled, record_orders, unmarked_drafts
 from .orders.safety import order_paths
 from .review import kpis, review_frame, review_month, update_log
 from .money import format_money
@@ -55,6 +55,7 @@ class RecalcResult:
     reorder: pd.DataFrame
     issues: list[Issue]
     counts: dict = field(default_factory=dict)
+    unmarked: Issue | None = None
 
     @property
     def summary(self) -> str:
@@ -63,8 +64,9 @@ class RecalcResult:
         money = format_money(c["reorder_value"], self.settings.currency)
         n = len(self.issues)
         tail = f"{n} data issue{'s' if n != 1 else ''}" + (" — see 'Data Issues'" if n else "")
+        reminder = f"; {self.unmarked.problem}" if self.unmarked else ""
         return (f"{c['skus']:,} SKUs: {c['to_reorder']:,} to reorder ({money}), "
-                f"{c['obsolete']:,} obsolete, {c['slow']:,} slow, {tail}")
+                f"{c['obsolete']:,} obsolete, {c['slow']:,} slow, {tail}{reminder}")
 
 
 @dataclass
@@ -75,6 +77,7 @@ class Planned:
     inputs: ShopInputs
     reorder: pd.DataFrame
     issues: list[Issue]
+    unmarked: Issue | None = None  # the reminder about drafted orders nobody marked SENT
 
     def previous(self, sheet: K.Sheet, then: dict[str, str] | None = None) -> pd.DataFrame:
         """What an output sheet holds now (the owner's edits live there), parsed by the contract.
@@ -150,6 +153,9 @@ def open_purchase_orders(planned: Planned, suppliers: pd.DataFrame) -> pd.DataFr
     open_qty, issues = open_order_quantities(orders, lines, planned.inputs.receipts,
                                              planned.inputs.settings.plan_date(), suppliers)
     planned.issues.extend(issues)
+    planned.unmarked = unmarked_drafts(orders, planned.inputs.settings.plan_date())
+    if planned.unmarked:
+        planned.issues.append(planned.unmarked)
     return open_qty
 
 
@@ -162,7 +168,7 @@ def recalculate(book: Book, progress: Callable[[str], None] | None = None) -> Re
     say("writing Reorder, Dashboard and Data Issues")
     book.write({K.REORDER.name: p.reorder[K.REORDER.fields], K.DASHBOARD.name: dashboard,
                 K.DATA_ISSUES.name: issues_frame(p.issues)})
-    return RecalcResult(p.inputs.settings, p.reorder, p.issues, summarise(p.reorder))
+    return RecalcResult(p.inputs.settings, p.reorder, p.issues, summarise(p.reorder), p.unmarked)
 
 
 @dataclass
@@ -271,6 +277,8 @@ def draft_orders(book: Book, progress: Callable[[str], None] | None = None, *, s
     if send:
         to_send = []
         for order, message in messages:
+            if is_cancelled(order.status):  # the owner called it off: never sent
+                continue
             if not order.sent and not order.meets_minimum and not force:
                 order.status = "NOT SENT: below the supplier's Min Order Value (use --force to send anyway)"
             else:

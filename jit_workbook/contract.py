@@ -33,6 +33,9 @@ YES_NO = ("Yes", "No")
 STOCK_STATUSES = ("Active", "Discontinued", "Do Not Reorder")
 REORDER_STATUSES = ("REORDER", "OK", "NO DEMAND", "DO NOT REORDER", "CHECK DATA")
 STOCK_FLAGS = ("OBSOLETE", "SLOW")
+# An order's Status as the owner marks it (the tool also writes "SENT 2026-11-27 14:03" and
+# "NOT SENT: ..."): a drop-down, but any text starting with SENT, in any case, counts as sent.
+ORDER_STATUSES = ("DRAFTED", "SENT", "CANCELLED")
 FORECAST_METHODS = ("Moving Average", "Exponential Smoothing", "Croston", "TSB", "Seasonal", "Auto", "Damped Trend")
 SAFETY_STOCK_METHODS = ("Empirical", "Normal")
 SERVICE_MEASURES = ("Cycle", "Fill Rate")
@@ -299,7 +302,9 @@ ORDERS = Sheet(
         C("Meets Minimum", "meets_minimum", "choice", width=10, choices=YES_NO),
         C("Order File", "order_file", width=40),
         C("Email Draft", "email_draft", width=40),
-        C("Status", "status", width=30),
+        C("Status", "status", width=30, choices=ORDER_STATUSES, editable=True,
+          doc="DRAFTED when made; mark it SENT once you have emailed it yourself (only SENT orders "
+              "count as on order), CANCELLED if it will not go."),
     ),
     doc="One row per supplier purchase order (filled by Draft Orders).",
     key="po_number",

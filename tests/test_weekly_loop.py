@@ -70,3 +70,73 @@ def test_a_renamed_decision_header_stops_the_review(shop):
     assert result.exit_code == 2
     assert f"Obsolete Review!{col}1: the header is \"My call\", but this column holds your Decision" in result.output
     assert shop.read_bytes() == before
+
+
+# ---------------------------------------------------------------------------------
+# Item 2: Orders' Status is the owner's drop-down; unmarked drafts are reminded
+# ---------------------------------------------------------------------------------
+def set_setting(path: Path, name: str, value) -> None:
+    wb = openpyxl.load_workbook(path)
+    for row in wb["Settings"].iter_rows(min_row=2):
+        if row[0].value == name:
+            row[1].value = value
+    wb.save(path)
+
+
+def status_lists(path: Path) -> list[tuple[str, str, str]]:
+    """(cells, list, error style) of every drop-down on the saved Orders sheet."""
+    ws = openpyxl.load_workbook(path)["Orders"]
+    return [(str(dv.sqref), dv.formula1, dv.errorStyle) for dv in ws.data_validations.dataValidation]
+
+
+def test_orders_status_is_a_yellow_drop_down_in_a_new_workbook(tmp_path):
+    path = tmp_path / "Mine.xlsx"
+    assert run("new", path).exit_code == 0
+    col = K.ORDERS.letter("status")
+    assert status_lists(path) == [(f"{col}2:{col}1048576", '"DRAFTED,SENT,CANCELLED"', "warning")]
+    ws = openpyxl.load_workbook(path)["Orders"]
+    assert ws[f"{col}2"].fill.fgColor.rgb == "00FFF2CC"  # the owner's yellow, as Order Qty on Reorder
+    assert openpyxl.load_workbook(path)["Reorder"][f"{K.REORDER.letter('order_qty')}2"].fill.fgColor.rgb == "00FFF2CC"
+
+
+@pytest.mark.slow
+def test_orders_adds_the_status_drop_down_to_an_older_workbook(shop):
+    wb = openpyxl.load_workbook(shop)
+    wb["Orders"].data_validations.dataValidation = []  # as an older template made it
+    wb.save(shop)
+    assert status_lists(shop) == []
+    assert run("orders", shop).exit_code == 0
+    col = K.ORDERS.letter("status")
+    assert status_lists(shop) == [(f"{col}2:{col}1048576", '"DRAFTED,SENT,CANCELLED"', "warning")]
+    assert run("orders", shop).exit_code == 0  # once, not once per run
+    assert len(status_lists(shop)) == 1
+
+
+@pytest.mark.slow
+def test_drafted_orders_left_unmarked_are_reminded_until_marked_sent(shop):
+    assert run("orders", shop).exit_code == 0  # As Of Date 2026-11-20
+    orders = sheet_rows(shop, "Orders").dropna(subset=["PO Number"])
+    assert len(orders) >= 2 and (orders["Status"] == "DRAFTED").all()
+    pos = orders["PO Number"].tolist()
+    result = run("recalc", shop)  # the same day: nothing to remind yet
+    assert result.exit_code == 0 and "not marked SENT" not in result.output
+
+    set_setting(shop, "As Of Date", "2026-11-27")  # a week later
+    result = run("recalc", shop)
+    assert result.exit_code == 0
+    shown = ", ".join(pos[:3]) + (f" and {len(pos) - 3} more" if len(pos) > 3 else "")
+    reminder = f"{len(pos)} drafted orders not marked SENT ({shown}): if you emailed them, set Status to SENT"
+    assert result.output.splitlines()[0].endswith("; " + reminder)
+    issues = sheet_rows(shop, "Data Issues")
+    col = K.ORDERS.letter("status")
+    assert issues[issues["Problem"] == reminder][["Sheet", "Cell"]].values.tolist() == [["Orders", f"{col}2"]]
+
+    # The owner emailed the first one by hand and types "sent": it counts as on order.
+    edit(shop, "Orders", {f"{col}2": "sent"})
+    result = run("recalc", shop)
+    rest = pos[1:]
+    assert f"{len(rest)} drafted order{'s' if len(rest) > 1 else ''} not marked SENT ({rest[0]}" in result.output
+    assert f"On order includes " in " ".join(sheet_rows(shop, "Reorder")["Reason"])
+    edit(shop, "Orders", {f"{col}{r}": "CANCELLED" if r % 2 else "SENT" for r in range(3, 2 + len(pos))})
+    result = run("recalc", shop)
+    assert "not marked SENT" not in result.output

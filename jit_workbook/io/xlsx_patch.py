@@ -339,7 +339,67 @@ def patch_worksheet(
     last_col = max(len(fields), layout.header_last_col)
     dimension = f"A1:{contract.column_letter(last_col)}{last_row}".encode()
     head = _DIMENSION.sub(lambda d: d.group(1) + d.group(2) + dimension + d.group(2), head, count=1)
-    return b"".join((head, open_tag, layout.header, body.encode("utf-8"), close_tag, xml[tail_at:])), last_row
+    tail = with_choice_lists(xml[tail_at:], spec, prefix)
+    return b"".join((head, open_tag, layout.header, body.encode("utf-8"), close_tag, tail)), last_row
+
+
+# Worksheet children that come after <dataValidations> (CT_Worksheet sequence).
+_AFTER_VALIDATIONS = re.compile(
+    rb"<(?:[\w.-]+:)?(?:hyperlinks|printOptions|pageMargins|pageSetup|headerFooter|rowBreaks|colBreaks"
+    rb"|customProperties|cellWatches|ignoredErrors|smartTags|drawing|legacyDrawing|legacyDrawingHF|drawingHF"
+    rb"|picture|oleObjects|controls|webPublishItems|tableParts|extLst)\b|</(?:[\w.-]+:)?worksheet>")
+_VALIDATIONS = re.compile(rb"<((?:[\w.-]+:)?)dataValidations\b([^>]*?)(/?)>")
+_SQREF = re.compile(rb"<(?:[\w.-]+:)?dataValidation\b[^>]*?\bsqref\s*=\s*[\"']([^\"']*)[\"']")
+
+
+def with_choice_lists(tail: bytes, spec: contract.Sheet, prefix: str) -> bytes:
+    """The part after ``</sheetData>``, with a drop-down on each of the owner's columns
+    that offers choices (Orders' Status) when the sheet has none there yet.
+
+    A workbook made from an older template lacks them; the template's own (and any the
+    owner made on that column) are left as they are.
+    """
+    wanted = [(j, col) for j, col in enumerate(spec.columns, start=1) if col.editable and col.choices]
+    if not wanted:
+        return tail
+    covered = set()
+    for m in _SQREF.finditer(tail):
+        for ref in m.group(1).decode().split():
+            covered.add(re.sub(r"[^A-Z]", "", ref.split(":")[0].upper()))
+    added = []
+    for j, col in wanted:
+        letter = contract.column_letter(j)
+        if letter in covered:
+            continue
+        style = "stop" if col.kind == "choice" else "warning"
+        choices = _xml_attr(",".join(col.choices))
+        added.append(
+            f'<{prefix}dataValidation type="list" errorStyle="{style}" allowBlank="1" showErrorMessage="1" '
+            f'errorTitle="{_xml_attr(col.name)}" error="Choose one of: {_xml_attr(", ".join(col.choices))}" '
+            f'sqref="{letter}2:{letter}{MAX_ROWS}"><{prefix}formula1>&quot;{choices}&quot;</{prefix}formula1>'
+            f'</{prefix}dataValidation>'.encode())
+    if not added:
+        return tail
+    ext = re.search(rb"<(?:[\w.-]+:)?extLst\b", tail)  # Excel's x14 validations live in there: not ours
+    block = _VALIDATIONS.search(tail, 0, ext.start() if ext else len(tail))
+    if block and not block.group(3):
+        count = re.search(rb'\bcount\s*=\s*["\'](\d+)["\']', block.group(2))
+        attrs = block.group(2)
+        if count:
+            attrs = attrs.replace(count.group(0), b'count="%d"' % (int(count.group(1)) + len(added)))
+        opened = b"<" + block.group(1) + b"dataValidations" + attrs + b">"
+        return tail[:block.start()] + opened + b"".join(added) + tail[block.end():]
+    if block:  # <dataValidations/>: replace the empty element
+        where, end = block.start(), block.end()
+    else:
+        where = end = _AFTER_VALIDATIONS.search(tail).start()
+    new = (f'<{prefix}dataValidations count="{len(added)}">'.encode() + b"".join(added)
+           + f"</{prefix}dataValidations>".encode())
+    return tail[:where] + new + tail[end:]
+
+
+def _xml_attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
 _ROW_TAG = re.compile(rb"<((?:[\w.-]+:)?)row\b([^>]*?)(/?)>")
