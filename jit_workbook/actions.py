@@ -78,6 +78,7 @@ class Planned:
     reorder: pd.DataFrame
     issues: list[Issue]
     unmarked: Issue | None = None  # the reminder about drafted orders nobody marked SENT
+    lines: pd.DataFrame | None = None  # the order-lines record as read
 
     def previous(self, sheet: K.Sheet, then: dict[str, str] | None = None) -> pd.DataFrame:
         """What an output sheet holds now (the owner's edits live there), parsed by the contract.
@@ -95,8 +96,8 @@ class Planned:
 def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -> Planned:
     """Read the inputs and the output sheets an action needs, plan every SKU.
 
-    The owner's typed ``Order Qty`` values on the existing Reorder sheet are kept (see
-    :func:`jit_workbook.planning.keep_owner_edits`). Where Receipts let the real stock
+    The owner's typed ``Order Qty`` values on the existing Reorder sheet are kept for the
+    review they were typed in (see :func:`jit_workbook.planning.keep_owner_edits`). Where Receipts let the real stock
     be rebuilt, days out of stock are left out of the demand series
     (:func:`jit_workbook.planning.availability.out_of_stock_days`). Raises
     :class:`~jit_workbook.errors.WorkbookError` for a missing sheet or column before
@@ -121,7 +122,8 @@ def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -
     settings = inputs.settings
     out = out_of_stock_days(inputs.stock, inputs.sales, inputs.receipts, settings.plan_date(), settings.history_days)
     reorder, plan_issues = plan_reorder(stock, inputs.sales, suppliers, settings, unavailable=out)
-    reorder = keep_owner_edits(reorder, previous[["sku", "suggested_qty", "order_qty"]])
+    reorder = keep_owner_edits(reorder, previous[["sku", "suggested_qty", "order_qty", "planned_for"]],
+                               review_days=settings.review_period_days, drafted=planned.lines)
     if len(open_qty):  # say which purchase orders the On Order figure includes
         why = reorder["sku"].map(open_qty.set_index("sku")["reason"])
         reorder["reason"] = reorder["reason"].where(why.isna(), reorder["reason"] + " On order includes " + why + ".")
@@ -149,7 +151,7 @@ def with_measured_lead_times(suppliers: pd.DataFrame, receipts: pd.DataFrame) ->
 def open_purchase_orders(planned: Planned, suppliers: pd.DataFrame) -> pd.DataFrame:
     """Units on purchase orders marked SENT and not yet received, per SKU (with a reason)."""
     orders = planned.previous(K.ORDERS)
-    lines = planned.previous(K.ORDER_LINES)
+    lines = planned.lines = planned.previous(K.ORDER_LINES)
     open_qty, issues = open_order_quantities(orders, lines, planned.inputs.receipts,
                                              planned.inputs.settings.plan_date(), suppliers)
     planned.issues.extend(issues)

@@ -272,6 +272,10 @@ REORDER = Sheet(
         C("Stock Flag", "stock_flag", "choice", width=11, choices=STOCK_FLAGS),
         C("Status", "status", "choice", width=15, choices=REORDER_STATUSES),
         C("Reason", "reason", width=90),
+        C("Planned For", "planned_for", "date", width=12, number_format=FMT_DATE,
+          doc="The As Of Date this row's Order Qty is for; an Order Qty you typed keeps the date of the "
+              "plan you typed it on, and is dropped once orders are drafted from it or the As Of Date "
+              "has moved on by Review Period Days."),
     ),
     doc="What to reorder, how much, and why. One row per SKU.",
     key="sku",

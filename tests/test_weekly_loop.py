@@ -140,3 +140,78 @@ def test_drafted_orders_left_unmarked_are_reminded_until_marked_sent(shop):
     edit(shop, "Orders", {f"{col}{r}": "CANCELLED" if r % 2 else "SENT" for r in range(3, 2 + len(pos))})
     result = run("recalc", shop)
     assert "not marked SENT" not in result.output
+
+
+# ---------------------------------------------------------------------------------
+# Item 1: a typed Order Qty is kept for its review only
+# ---------------------------------------------------------------------------------
+def reorder_row(path: Path, sku: str):
+    return sheet_rows(path, "Reorder").set_index("SKU").loc[sku]
+
+
+def test_a_typed_order_qty_lasts_for_its_review_then_is_dropped(shop):
+    """The tiny shop: As Of Date 2026-11-20, Review Period Days 7."""
+    assert run("recalc", shop).exit_code == 0
+    row, sku, suggested = first_reorder_row(shop)
+    typed = suggested + 20
+    edit(shop, "Reorder", {f"{K.REORDER.letter('order_qty')}{row}": typed})
+    for as_of in ("2026-11-20", "2026-11-20", "2026-11-26"):  # reruns of the same review
+        set_setting(shop, "As Of Date", as_of)
+        assert run("recalc", shop).exit_code == 0
+        again = reorder_row(shop, sku)
+        assert again["Order Qty"] == typed, as_of
+        assert f"Order Qty {typed} is yours" in again["Reason"]
+        assert again["Planned For"].date().isoformat() == "2026-11-20"  # the plan it was typed on
+    set_setting(shop, "As Of Date", "2026-11-27")  # a week on: the next review
+    assert run("recalc", shop).exit_code == 0
+    later = reorder_row(shop, sku)
+    assert later["Order Qty"] == later["Suggested Qty"]
+    assert (f"Your Order Qty {typed}, typed for 2026-11-20, is dropped: the As Of Date has moved on by the "
+            "7-day review period, so the suggestion is used.") in later["Reason"]
+    assert later["Planned For"].date().isoformat() == "2026-11-27"
+
+
+@pytest.mark.slow
+def test_a_typed_order_qty_drafted_into_an_order_is_not_ordered_again(shop):
+    assert run("recalc", shop).exit_code == 0
+    row, sku, suggested = first_reorder_row(shop)
+    typed = suggested + 20
+    edit(shop, "Reorder", {f"{K.REORDER.letter('order_qty')}{row}": typed})
+    assert run("orders", shop).exit_code == 0
+    lines = sheet_rows(shop, "Order Lines")
+    mine = lines[lines["SKU"] == sku]
+    assert mine["Quantity"].tolist() == [typed]
+    po = mine["PO Number"].iloc[0]
+    # Drafting again the same day keeps the owner's number and the same order.
+    assert run("orders", shop).exit_code == 0
+    lines = sheet_rows(shop, "Order Lines")
+    assert lines[lines["SKU"] == sku][["PO Number", "Quantity"]].values.tolist() == [[po, typed]]
+    assert reorder_row(shop, sku)["Order Qty"] == typed
+    # The next day (within the review period) the drafted number is not offered again.
+    set_setting(shop, "As Of Date", "2026-11-21")
+    assert run("recalc", shop).exit_code == 0
+    later = reorder_row(shop, sku)
+    assert later["Order Qty"] == later["Suggested Qty"] != typed
+    assert (f"Your Order Qty {typed}, typed for 2026-11-20, is dropped: it was drafted on {po}, so the "
+            "suggestion is used") in later["Reason"]
+
+
+def test_an_older_reorder_sheet_gets_the_planned_for_header(shop):
+    """A workbook made before the Planned For column: the first run adds its header."""
+    wb = openpyxl.load_workbook(shop)
+    ws = wb["Reorder"]
+    last = K.REORDER.letter("planned_for")
+    ws[f"{last}1"] = None
+    table = ws.tables["ReorderTable"]
+    table.ref = table.ref.replace(last, K.REORDER.letter("reason"))
+    del table.tableColumns[-1]
+    table.autoFilter.ref = table.ref
+    wb.save(shop)
+    assert run("recalc", shop).exit_code == 0
+    ws = openpyxl.load_workbook(shop)["Reorder"]
+    assert ws[f"{last}1"].value == "Planned For"
+    row, sku, suggested = first_reorder_row(shop)
+    edit(shop, "Reorder", {f"{K.REORDER.letter('order_qty')}{row}": suggested + 3})
+    set_setting(shop, "As Of Date", "2026-11-27")
+    assert run("recalc", shop).exit_code == 0
+    assert "is dropped: the As Of Date has moved on" in reorder_row(shop, sku)["Reason"]

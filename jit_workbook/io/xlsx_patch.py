@@ -340,7 +340,47 @@ def patch_worksheet(
     dimension = f"A1:{contract.column_letter(last_col)}{last_row}".encode()
     head = _DIMENSION.sub(lambda d: d.group(1) + d.group(2) + dimension + d.group(2), head, count=1)
     tail = with_choice_lists(xml[tail_at:], spec, prefix)
-    return b"".join((head, open_tag, layout.header, body.encode("utf-8"), close_tag, tail)), last_row
+    header = with_new_headers(layout.header, spec, prefix)
+    return b"".join((head, open_tag, header, body.encode("utf-8"), close_tag, tail)), last_row
+
+
+_HEADER_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[\w.-]+:)?c>)", re.S)
+
+
+def with_new_headers(header: bytes, spec: contract.Sheet, prefix: str) -> bytes:
+    """Row 1 with the header of each column the contract added at the end of the sheet
+    after the workbook was made (Reorder's Planned For), so the next run reads it back.
+
+    Only columns right of row 1's last filled cell are added, styled as that cell (empty,
+    merely formatted cells there give way); row 1 is otherwise kept byte for byte, and
+    left as it is when it has no filled cell at all.
+    """
+    names = spec.header
+    if not header or header.rstrip().endswith(b"/>"):
+        return header
+    cells, col = [], 0
+    for m in _HEADER_CELL.finditer(header):
+        a = tag_attrs(m.group(1))
+        ref = split_ref(a.get("r", ""))
+        col = ref[1] if ref else col + 1
+        filled = bool(m.group(2)) and re.search(rb"<(?:[\w.-]+:)?(?:v|is)\b", m.group(2)) is not None
+        cells.append((col, filled, a.get("s"), m.start(), m.end()))
+    last = max((c for c, filled, *_ in cells if filled), default=0)
+    if last == 0 or last >= len(names):
+        return header
+    style = next(s for c, filled, s, *_ in cells if c == last)
+    s_attr = f' s="{style}"' if style is not None else ""
+    added = "".join(f'<{prefix}c r="{contract.column_letter(j)}1"{s_attr} t="inlineStr"><{prefix}is><{prefix}t>'
+                    f"{_xml_attr(names[j - 1])}</{prefix}t></{prefix}is></{prefix}c>"
+                    for j in range(last + 1, len(names) + 1) if names[j - 1]).encode()
+    close = f"</{prefix}row>".encode()
+    at = header.rfind(close)
+    if at < 0 or not added:
+        return header
+    keep_to = next((start for c, _, _, start, _ in cells if c > last), at)  # trailing empty cells give way
+    row = header[:keep_to] + added + header[at:]
+    return re.sub(rb'(<(?:[\w.-]+:)?row\b[^>]*?\bspans\s*=\s*["\'])(\d+):\d+(["\'])',
+                  lambda m: m.group(1) + m.group(2) + b":%d" % len(names) + m.group(3), row, count=1)
 
 
 # Worksheet children that come after <dataValidations> (CT_Worksheet sequence).

@@ -371,6 +371,7 @@ Safety stock by the normal formula (too little history for its own errors).
         "stock_flag": _text(flags),
         "status": _text(status),
         "reason": reasons,
+        "planned_for": pd.Series(pd.Timestamp(as_of), index=range(len(st)), dtype="datetime64[ns]"),
         "unit_cost": unit_cost,
         "unit_price": unit_price,
         "consignment": consignment,
@@ -495,14 +496,27 @@ def _series_notes(summary: pd.DataFrame) -> pd.Series:
 # ---------------------------------------------------------------------------------
 # After the plan
 # ---------------------------------------------------------------------------------
-def keep_owner_edits(new: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
-    """Keep the Order Qty the owner typed on the previous Reorder sheet.
+def keep_owner_edits(new: pd.DataFrame, previous: pd.DataFrame | None, *, review_days: float = 7.0,
+                     drafted: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Keep the Order Qty the owner typed on the previous Reorder sheet, for as long as
+    it is meant for: the review it was typed in.
 
     A previous row's Order Qty counts as the owner's when it is a number (≥ 0) that
     differs from that row's Suggested Qty (a blank Suggested Qty differs from every
-    number). For those SKUs the new plan keeps it as ``order_qty`` (rounded up to a
-    whole unit), recomputes ``order_value`` = order_qty × unit_cost, and appends
-    `` Order Qty 30 is yours (suggested 24).`` to the reason. A blank Order Qty, or one
+    number). It was typed for that row's ``planned_for`` date (the As Of Date of the
+    plan the owner typed it on; blank, as on a sheet from before this column, counts
+    as this plan's date). It is **kept** — as ``order_qty`` (rounded up to a whole
+    unit), with ``order_value`` = order_qty × unit_cost, ``planned_for`` carried over
+    and `` Order Qty 30 is yours (suggested 24).`` appended to the reason — unless
+
+    * orders were drafted from it: ``drafted`` holds a line for the SKU with that
+      quantity, dated on or after the date it was typed for and before this plan's
+      date (a rerun of ``orders`` on the same As Of Date redrafts the same order, so
+      the number stays for it); or
+    * the As Of Date has moved on by the review period: this plan's date − the date it
+      was typed for ≥ ``review_days`` (at least 1 day).
+
+    Then the new suggestion is used and the reason says why. A blank Order Qty, or one
     equal to the Suggested Qty, takes the new suggestion. On a DO NOT REORDER row the
     owner's quantity is not kept: order_qty is 0 and the reason says so.
 
@@ -510,56 +524,109 @@ def keep_owner_edits(new: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Dat
     ----------
     new : DataFrame
         The result of :func:`plan_reorder` (needs sku, suggested_qty, order_qty,
-        order_value, unit_cost, status, reason).
+        order_value, unit_cost, status, reason, planned_for = this plan's As Of Date).
     previous : DataFrame or None
         What the Reorder sheet held before this run: sku, suggested_qty, order_qty
-        (floats, NaN when blank). May be empty, miss SKUs or hold SKUs no longer stocked.
+        (floats, NaN when blank), planned_for (dates, NaT when blank; may be absent).
+        May be empty, miss SKUs or hold SKUs no longer stocked.
+    review_days : float
+        The Review Period Days setting (R).
+    drafted : DataFrame or None
+        The order-lines record (``contract.ORDER_LINES``): po_number, order_date, sku,
+        quantity.
 
     Returns
     -------
-    A copy of ``new`` with order_qty, order_value and reason updated.
+    A copy of ``new`` with order_qty, order_value, planned_for and reason updated.
 
-    Source: the editable-column rule of ``contract.REORDER`` (Order Qty survives a rerun).
+    Source: the editable-column rule of ``contract.REORDER`` (Order Qty survives a rerun
+    of the same review).
 
+    >>> day = pd.Timestamp("2026-11-20")
     >>> new = pd.DataFrame({"sku": ["A", "B"], "suggested_qty": [24, 12], "order_qty": [24, 12],
-    ...                     "order_value": [48.0, 12.0], "unit_cost": [2.0, 1.0],
-    ...                     "status": ["REORDER", "REORDER"], "reason": ["Ordering 24.", "Ordering 12."]})
-    >>> previous = pd.DataFrame({"sku": ["A", "B"], "suggested_qty": [20.0, 10.0], "order_qty": [30.0, 10.0]})
+    ...                     "order_value": [48.0, 12.0], "unit_cost": [2.0, 1.0], "status": ["REORDER"] * 2,
+    ...                     "reason": ["Ordering 24.", "Ordering 12."], "planned_for": [day, day]})
+    >>> previous = pd.DataFrame({"sku": ["A", "B"], "suggested_qty": [20.0, 10.0], "order_qty": [30.0, 10.0],
+    ...                          "planned_for": [day - pd.Timedelta(days=2)] * 2})
     >>> out = keep_owner_edits(new, previous)
-    >>> out["order_qty"].tolist(), out["order_value"].tolist()
-    ([30, 12], [60.0, 12.0])
+    >>> out["order_qty"].tolist(), out["order_value"].tolist(), out.loc[0, "planned_for"].date()
+    ([30, 12], [60.0, 12.0], datetime.date(2026, 11, 18))
     >>> out.loc[0, "reason"]
     'Ordering 24. Order Qty 30 is yours (suggested 24).'
+    >>> print(keep_owner_edits(new, previous, review_days=2).loc[0, "reason"])
+    Ordering 24. Your Order Qty 30, typed for 2026-11-18, is dropped: the As Of Date has moved on by the 2-day review period, so the suggestion is used.
     """
     out = new.copy()
     if previous is None or len(previous) == 0 or len(out) == 0:
         return out
+    today = pd.to_datetime(out["planned_for"]).to_numpy(dtype="datetime64[ns]") if "planned_for" in out \
+        else np.full(len(out), np.datetime64("NaT"), dtype="datetime64[ns]")
     prev = pd.DataFrame({
         "sku": _text(previous["sku"]).str.strip(),
         "prev_suggested": pd.to_numeric(previous["suggested_qty"], errors="coerce").astype(float),
         "prev_order": pd.to_numeric(previous["order_qty"], errors="coerce").astype(float),
+        "prev_for": pd.to_datetime(previous["planned_for"], errors="coerce") if "planned_for" in previous
+        else pd.Series(pd.NaT, index=previous.index, dtype="datetime64[ns]"),
     }).drop_duplicates("sku")
     merged = pd.DataFrame({"sku": _text(out["sku"])}).merge(prev, on="sku", how="left")
     typed_qty = merged["prev_order"].to_numpy()
     prev_suggested = merged["prev_suggested"].to_numpy()
     typed = (typed_qty >= 0) & ~(np.abs(typed_qty - prev_suggested) <= 1e-9)
     owner_qty = np.ceil(np.where(typed, typed_qty, 0.0) - 1e-9).astype(np.int64)
+    typed_for = merged["prev_for"].to_numpy(dtype="datetime64[ns]")
+    typed_for = np.where(np.isnat(typed_for), today, typed_for)
+    age = (today - typed_for) / np.timedelta64(1, "D")
+    period = max(float(review_days), 1.0)
+    expired = typed & (age >= period - 1e-9)
+    po = _drafted_from(merged["sku"], owner_qty, typed_for, today, drafted)
+    was_drafted = typed & ~expired & po.ne("").to_numpy()
     never = out["status"].to_numpy(dtype=object) == DO_NOT_REORDER
-    keep = typed & ~never
+    keep = typed & ~never & ~expired & ~was_drafted
     cleared = typed & never & (owner_qty > 0)
 
     order_qty = np.select([keep, cleared], [owner_qty, 0], out["order_qty"].to_numpy()).astype(np.int64)
     out["order_qty"] = order_qty
     unit_cost = pd.to_numeric(out["unit_cost"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     out["order_value"] = order_qty * np.nan_to_num(unit_cost, nan=0.0)
+    if "planned_for" in out:
+        out["planned_for"] = pd.Series(np.where(keep, typed_for, today), index=out.index, dtype="datetime64[ns]")
     owner_text = fmt_qty(owner_qty)
+    typed_day = pd.Series(pd.to_datetime(typed_for)).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+    dropped = " Your Order Qty " + owner_text + ", typed for " + typed_day + ", is dropped: "
     note = _choose(
-        [keep, cleared],
+        [keep, cleared, expired & ~never, was_drafted & ~never],
         [" Order Qty " + owner_text + " is yours (suggested " + fmt_qty(out["suggested_qty"]) + ").",
-         " Your Order Qty " + owner_text + " was set to 0: this item is never reordered."],
+         " Your Order Qty " + owner_text + " was set to 0: this item is never reordered.",
+         dropped + f"the As Of Date has moved on by the {period:g}-day review period, so the suggestion is used.",
+         dropped + "it was drafted on " + po + ", so the suggestion is used (mark that order SENT once it "
+                   "has gone)."],
         "")
     out["reason"] = pd.Series((_text(out["reason"]) + note).to_numpy(), index=out.index, dtype="str")
     return out
+
+
+def _drafted_from(sku: pd.Series, qty: np.ndarray, typed_for: np.ndarray, today: np.ndarray,
+                  drafted: pd.DataFrame | None) -> pd.Series:
+    """Per row, the PO number an order line for this SKU and quantity was drafted on,
+    from the date the quantity was typed for up to (not including) this plan's date; "" when none."""
+    found = pd.Series("", index=range(len(sku)), dtype="str")
+    if drafted is None or len(drafted) == 0:
+        return found
+    lines = pd.DataFrame({
+        "sku": _text(drafted["sku"]).str.strip().to_numpy(),
+        "line_qty": pd.to_numeric(drafted["quantity"], errors="coerce").to_numpy(dtype=float),
+        "order_date": pd.to_datetime(drafted["order_date"], errors="coerce").to_numpy(),
+        "po": _text(drafted["po_number"]).str.strip().to_numpy(),
+    })
+    rows = pd.DataFrame({"sku": _text(sku).to_numpy(), "qty": qty.astype(float), "typed_for": typed_for,
+                         "today": today, "i": np.arange(len(sku))})
+    hits = rows.merge(lines, on="sku")
+    hits = hits[(np.abs(hits["line_qty"] - hits["qty"]) <= 1e-9) & (hits["order_date"] >= hits["typed_for"])
+                & (hits["order_date"] < hits["today"])]
+    if len(hits):
+        first = hits.sort_values("order_date").drop_duplicates("i")
+        found.iloc[first["i"].to_numpy()] = first["po"].to_numpy()
+    return found
 
 
 def summarise(reorder: pd.DataFrame) -> dict[str, Any]:
