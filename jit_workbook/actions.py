@@ -17,10 +17,11 @@ from typing import Callable, Protocol
 import pandas as pd
 
 from . import contract as K
-from .errors import Issue
+from .errors import Issue, WorkbookError
 from .io.parse import Grid, ShopInputs, check_owner_headers, parse_inputs, parse_sheet
 from .planning import keep_owner_edits, plan_reorder, summarise
 from .planning.availability import out_of_stock_days
+from .planning.backtest import MIN_REPLAY_DAYS, WARMUP_DAYS, Window, replay_window
 from .planning.backtest import backtest as replay
 from .planning.service_report import service_kept
 from .orders.po import draft_orders as po_drafts
@@ -330,6 +331,7 @@ class BacktestSummary:
     settings: Settings
     overall: dict
     issues: list[Issue]
+    window: Window | None = None
 
     @property
     def summary(self) -> str:
@@ -342,7 +344,8 @@ class BacktestSummary:
         actual = (f"; actually held {format_money(o['actual_avg_stock_value'], cur)} on the {k} of {o['skus']} SKUs "
                   f"Receipts allow (JIT {format_money(o['covered_jit_avg_stock_value'], cur)} on those)" if k
                   else "; actual stock not known (see Actual Note)")
-        return (f"Backtest of {o['days']} days: JIT cycle service level {o['jit_cycle_service_level']:.1%} "
+        short = f" ({self.window.note.rstrip('.')})" if self.window and self.window.shortened else ""
+        return (f"Backtest of {o['days']} days{short}: JIT cycle service level {o['jit_cycle_service_level']:.1%} "
                 f"(target {o['target_service_level']:.1%}), fill rate {o['jit_fill_rate']:.1%}, average stock "
                 f"{format_money(jit, cur)}; just in case: fill rate {o['jic_fill_rate']:.1%}, average stock "
                 f"{format_money(jic, cur)}{saving}{actual}")
@@ -355,15 +358,32 @@ def run_backtest(book: Book, progress: Callable[[str], None] | None = None) -> B
     say = progress or book.status
     p = plan(book, say, (K.BACKTEST, K.DATA_ISSUES))
     settings = p.inputs.settings
-    say(f"replaying the last {settings.backtest_days} days")
+    window = replay_window(p.inputs.sales, settings.plan_date(), settings.backtest_days)
+    if not window.enough:
+        raise WorkbookError(too_little_history(window, settings.plan_date()))
+    say(f"replaying the last {window.days} days")
     result = replay(p.inputs.stock, p.inputs.sales, with_measured_lead_times(p.inputs.suppliers, p.inputs.receipts),
-                    settings, days=settings.backtest_days, receipts=p.inputs.receipts)
+                    settings, days=window.days, receipts=p.inputs.receipts)
     table = result.table()
     table = pd.concat([table.iloc[[-1]], table.iloc[:-1]], ignore_index=True)  # All SKUs first: the charts
     kept = service_kept(result.per_sku, settings.service_measure, result.overall.get("end"))
+    kept["sk_days"] = float(window.days)
+    kept["sk_window_note"] = [window.note] + [""] * (len(kept) - 1) if len(kept) else []
     say("writing Backtest")
     book.write({K.BACKTEST.name: with_block(K.BACKTEST, table, kept), K.DATA_ISSUES.name: issues_frame(p.issues)})
-    return BacktestSummary(settings, result.overall, p.issues)
+    return BacktestSummary(settings, result.overall, p.issues, window)
+
+
+def too_little_history(window: Window, as_of: dt.date) -> str:
+    """Why the backtest refuses to run: the Sales sheet is too short to replay anything."""
+    need = WARMUP_DAYS + MIN_REPLAY_DAYS
+    if window.first_sale is None:
+        return (f"Backtest: the Sales sheet has no sale dated on or before the As Of Date {as_of.isoformat()}, so "
+                "there is no history to replay. Nothing was changed.")
+    return (f"Backtest: the Sales sheet covers only {window.covered} days (from {window.first_sale.isoformat()} to the "
+            f"As Of Date {as_of.isoformat()}); the backtest needs {WARMUP_DAYS} days of sales to plan from and at "
+            f"least {MIN_REPLAY_DAYS} more to replay, {need} in all. Run it once Sales reach back {need} days. "
+            "Nothing was changed.")
 
 
 def issues_frame(issues: list[Issue]) -> pd.DataFrame:

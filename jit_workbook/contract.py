@@ -457,6 +457,11 @@ BACKTEST = Sheet(
         C("SKUs", "sk_skus", "integer", width=6, number_format=FMT_INT),
         C("Backtest Of", "sk_end", "date", width=11, number_format=FMT_DATE,
           doc="The window's last day (the As Of Date of the backtest)."),
+        C("Days Replayed", "sk_days", "integer", width=9, number_format=FMT_INT,
+          doc="Days the backtest replayed: Backtest Days, or fewer when the Sales sheet does not reach back "
+              "that far (see Window Note)."),
+        C("Window Note", "sk_window_note", width=60,
+          doc="Why fewer days than Backtest Days were replayed (on the All SKUs row); blank when all were."),
     ),
 )
 SERVICE_KEPT_GROUPS = ("All SKUs", "A", "B", "C")  # the rows of the Backtest sheet's "Service Kept" block

@@ -215,3 +215,32 @@ def test_an_older_reorder_sheet_gets_the_planned_for_header(shop):
     set_setting(shop, "As Of Date", "2026-11-27")
     assert run("recalc", shop).exit_code == 0
     assert "is dropped: the As Of Date has moved on" in reorder_row(shop, sku)["Reason"]
+
+
+# ---------------------------------------------------------------------------------
+# Item 9: the backtest replays only the history there is
+# ---------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_the_backtest_window_is_shortened_to_the_sales_history(shop):
+    """The tiny shop's Sales run from 2025-10-17 to its As Of Date 2026-11-20: 400 days."""
+    set_setting(shop, "Backtest Days", 400)
+    result = run("backtest", shop)
+    assert result.exit_code == 0, result.output
+    note = ("Backtest Days 400 shortened to 372: Sales start 2025-10-17 (400 days to the As Of Date), and the "
+            "plan needs the first 28 of them to plan from.")
+    assert result.output.startswith(f"Backtest of 372 days ({note[:-1]}): JIT cycle service level ")
+    ws = openpyxl.load_workbook(shop, data_only=True)["Backtest"]
+    header = [c.value for c in ws[1]]
+    days, why, end = (header.index(h) + 1 for h in ("Days Replayed", "Window Note", "Backtest Of"))
+    assert (ws.cell(2, days).value, ws.cell(2, why).value) == (372, note)
+    assert ws.cell(2, end).value.date().isoformat() == "2026-11-20"
+
+
+def test_the_backtest_refuses_with_too_little_history(shop):
+    set_setting(shop, "As Of Date", "2025-11-20")  # 35 days of Sales up to then
+    before = shop.read_bytes()
+    result = run("backtest", shop)
+    assert result.exit_code == 2
+    assert ("Backtest: the Sales sheet covers only 35 days (from 2025-10-17 to the As Of Date 2025-11-20); the "
+            "backtest needs 28 days of sales to plan from and at least 28 more to replay, 56 in all.") in result.output
+    assert shop.read_bytes() == before
