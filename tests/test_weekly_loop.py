@@ -244,3 +244,45 @@ def test_the_backtest_refuses_with_too_little_history(shop):
     assert ("Backtest: the Sales sheet covers only 35 days (from 2025-10-17 to the As Of Date 2025-11-20); the "
             "backtest needs 28 days of sales to plan from and at least 28 more to replay, 56 in all.") in result.output
     assert shop.read_bytes() == before
+
+
+# ---------------------------------------------------------------------------------
+# Item 5: a new item's first sale is not a daily rate
+# ---------------------------------------------------------------------------------
+def add_new_item(path: Path, method: str = "Moving Average") -> None:
+    """A new Stock row NEW-01 (5 on hand, so no day out of stock) whose only sale is 6 units
+    the day before the As Of Date (2026-11-20), pasted under the tables as an owner would."""
+    import datetime as dt
+
+    wb = openpyxl.load_workbook(path)
+    stock, sales = wb["Stock"], wb["Sales"]
+    supplier = stock["C2"].value
+    stock.append(["NEW-01", "New lamp", supplier, None, "Lamps", 5, 0, 10.0, 25.0, 5, None, None, None, None,
+                  None, None, method])
+    sales.append([dt.datetime(2026, 11, 19), "NEW-01", 6, 25.0])
+    wb.save(path)
+
+
+def test_a_new_item_with_one_sale_is_spread_over_new_item_days_and_capped(shop):
+    add_new_item(shop)
+    result = run("recalc", shop)
+    assert result.exit_code == 0, result.output
+    row = reorder_row(shop, "NEW-01")
+    assert row["Daily Demand"] == pytest.approx(6 / 14)  # 6 units over 14 days, not over 2
+    assert row["Order Qty"] <= 12  # never more than twice the one sale
+    assert ("New item, first sold 2 days ago (counting the As Of Date): its sales are spread over 14 days "
+            "(New Item Days), not read as a daily rate.") in row["Reason"]
+    # σd over the same 14 days: one 6 and thirteen 0s (Normal safety stock needs it).
+    series = [6.0] + [0.0] * 13
+    mean = sum(series) / 14
+    assert row["Demand Std"] == pytest.approx((sum((x - mean) ** 2 for x in series) / 13) ** 0.5)
+
+
+def test_a_one_sale_item_is_never_ordered_above_twice_that_sale_with_auto(shop):
+    """With the default Auto forecast and New Item Days 1 (spreading off), the cap still holds."""
+    add_new_item(shop, method=None)
+    set_setting(shop, "New Item Days", 1)
+    assert run("recalc", shop).exit_code == 0
+    row = reorder_row(shop, "NEW-01")
+    assert row["Order Qty"] == 12, row["Reason"]
+    assert "One sale so far (6): ordering no more than twice it, 12." in row["Reason"]

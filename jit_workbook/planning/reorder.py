@@ -233,12 +233,12 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
     >>> suppliers = pd.DataFrame({"supplier": ["Acme"], "lead_time_days": [10.0],
     ...                           "lead_time_std_days": [1.0]})
     >>> reorder, issues = plan_reorder(stock, sales, suppliers,
-    ...                                Settings(as_of_date=dt.date(2026, 11, 27)))
+    ...                                Settings(as_of_date=dt.date(2026, 11, 27), new_item_days=7))
     >>> print(reorder.loc[0, "reason"])
     12 on hand + 0 on order is at or below the reorder point of 35.3; ordering 24 (2 cases of 12). \
 Safety stock by the normal formula (too little history for its own errors).
 
-    First sold on Nov 18, so the series is 10 days of 1, 3, 1, 3, ...: d = 2,
+    First sold on Nov 18, so the series is 10 days (New Item Days 7 is fewer) of 1, 3, 1, 3, ...: d = 2,
     σd² = 10/9. L = 7 (Stock), σL = 1 (Acme), R = 7, z = 1.644854:
     SS = 1.644854·√(14·10/9 + 4·1) = 7.27 (10 days are too few for the Empirical method's
     windows); s = S = 2·14 + 7.27 = 35.27; need = 35.27 − 12 = 23.27 → 2 cases of 12 = 24.
@@ -264,7 +264,8 @@ Safety stock by the normal formula (too little history for its own errors).
     seasonal_use = np.isin(methods, ("Seasonal", "Auto")).any()
     summary, matrix, mask, season_history = sales_summary_series_and_season(
         sales, sku, as_of, history, fallback_price=np.where(np.isnan(unit_price), unit_cost, unit_price),
-        unavailable=unavailable, season_days=SEASON_HISTORY_DAYS if seasonal_use else 0)
+        unavailable=unavailable, season_days=SEASON_HISTORY_DAYS if seasonal_use else 0,
+        min_days=int(settings.new_item_days))
     d = summary["daily_demand"].to_numpy()
     sd = summary["demand_std"].to_numpy()
     d_window = d  # the series mean: NO DEMAND, days of cover and SLOW stay on it, not on the forecast
@@ -305,6 +306,8 @@ Safety stock by the normal formula (too little history for its own errors).
     position = on_hand + on_order
     trigger = (position <= rop) & (d_window > 0)
     qty, cases, raised = order_qty_parts(np.where(trigger, up_to - position, 0.0), moq, case_pack)
+    one_sale, one_qty = single_sales(sales, sku, as_of)
+    qty, cases, raised, capped = cap_first_orders(qty, cases, raised, one_sale, one_qty, moq, case_pack)
 
     # 7. Status.
     do_not_reorder = stock_status.isin(DO_NOT_REORDER_STATUSES).to_numpy()
@@ -344,7 +347,8 @@ Safety stock by the normal formula (too little history for its own errors).
         qty=suggested, cases=cases, raised=raised, moq=moq, case_pack=case_pack,
         sold_in_window=summary["sold_in_window"].to_numpy(), history=history, flags=flags,
         last_sale=last_sale, as_of_day=day_number(as_of), cover=cover) + _series_notes(summary) \
-        + _safety_reasons(status, settings.safety_stock_method, windows, protect, abc)
+        + _safety_reasons(status, settings.safety_stock_method, windows, protect, abc) \
+        + _new_item_notes(summary, int(settings.new_item_days), capped, one_qty, qty)
 
     order_value = suggested * np.nan_to_num(unit_cost, nan=0.0)
     reorder = pd.DataFrame({
@@ -476,6 +480,68 @@ def _reasons(*, status: np.ndarray, stock_status: pd.Series, check_text: pd.Seri
                        + _text(since.astype(str)) + " days): obsolete stock.")
     slow = " " + fmt_one_decimal(cover / DAYS_PER_MONTH) + " months of cover: slow mover."
     return base + _choose([flags == "OBSOLETE", flags == "SLOW"], [obsolete, slow], "")
+
+
+def single_sales(sales: pd.DataFrame, sku: pd.Series, as_of: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per SKU: whether its whole history up to the As Of Date is one sale (one line with a
+    positive Quantity), and that sale's quantity (NaN otherwise).
+
+    >>> sales = pd.DataFrame({"date": pd.to_datetime(["2026-11-19", "2026-11-02", "2026-11-09", "2026-11-30"]),
+    ...                       "sku": ["NEW", "OLD", "OLD", "OLD"], "quantity": [6.0, 1.0, 2.0, 5.0]})
+    >>> [a.tolist() for a in single_sales(sales, pd.Series(["NEW", "OLD", "NONE"]), "2026-11-20")]
+    [[True, False, False], [6.0, nan, nan]]
+    """
+    n = len(sku)
+    if not len(sales) or not n:
+        return np.zeros(n, dtype=bool), np.full(n, np.nan)
+    q = pd.to_numeric(sales["quantity"], errors="coerce")
+    sold = sales.loc[(q > 0).to_numpy() & (pd.to_datetime(sales["date"]) <= pd.Timestamp(as_of)).to_numpy()]
+    per = q[sold.index].groupby(sold["sku"].astype("str").to_numpy()).agg(["size", "max"])
+    lines = sku.map(per["size"]).fillna(0).to_numpy()
+    return lines == 1, np.where(lines == 1, sku.map(per["max"]).to_numpy(dtype=float), np.nan)
+
+
+def cap_first_orders(qty: np.ndarray, cases: np.ndarray, raised: np.ndarray, one_sale: np.ndarray,
+                     one_qty: np.ndarray, moq: np.ndarray, case_pack: np.ndarray):
+    """An item whose whole history is one sale is never ordered more than twice that sale:
+    the order comes down to the most whole case packs (whole units without one) within
+    2 × the sale, and to 0 when that is below the MOQ.
+
+    Returns ``(qty, cases, raised, capped)``; ``capped`` marks the orders brought down.
+
+    >>> [a.tolist() for a in cap_first_orders(np.array([77, 24]), np.array([0, 2]), np.array([False, False]),
+    ...     np.array([True, True]), np.array([6.0, 5.0]), np.array([np.nan, np.nan]), np.array([np.nan, 12.0]))]
+    [[12, 0], [0, 0], [False, False], [True, True]]
+    """
+    over = one_sale & (qty > 2.0 * np.nan_to_num(one_qty) + 1e-9)
+    if not over.any():
+        return qty, cases, raised, over
+    has_pack = case_pack > 0
+    pack = np.where(has_pack, case_pack, 1.0)
+    fit = np.floor(2.0 * np.nan_to_num(one_qty) / pack + 1e-9) * pack
+    fit = np.floor(np.where(~np.isnan(moq) & (fit < moq), 0.0, fit) + 1e-9)
+    qty = np.where(over, fit, qty).astype(np.int64)
+    cases = np.where(over, np.where(has_pack, fit / pack, 0.0), cases).astype(np.int64)
+    return qty, cases, raised & ~over, over
+
+
+def _new_item_notes(summary: pd.DataFrame, min_days: int, capped: np.ndarray, one_qty: np.ndarray,
+                    qty: np.ndarray) -> pd.Series:
+    """Sentences for new items: a short history spread over New Item Days, and a first
+    order held to twice the one sale so far."""
+    days = summary["sold_days"].to_numpy()
+    spread = summary["spread"].to_numpy(dtype=bool)
+    spread_text = (" New item, first sold " + fmt_qty(days) + np.where(days == 1, " day", " days").astype(object)
+                   + f" ago (counting the As Of Date): its sales are spread over {min_days} days (New Item Days), "
+                     "not read as a daily rate.")
+    twice = fmt_qty(2 * np.nan_to_num(one_qty))
+    sale = fmt_qty(np.nan_to_num(one_qty))
+    capped_text = np.where(
+        qty > 0,
+        (" One sale so far (" + sale + "): ordering no more than twice it, " + twice + ".").to_numpy(dtype=object),
+        (" One sale so far (" + sale + "): nothing ordered, as the case pack or MOQ is more than twice it ("
+         + twice + "); type an Order Qty to order anyway.").to_numpy(dtype=object))
+    return _choose([spread], [spread_text], "") + _choose([capped], [capped_text], "")
 
 
 def _series_notes(summary: pd.DataFrame) -> pd.Series:
