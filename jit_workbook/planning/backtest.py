@@ -373,7 +373,13 @@ class Window:
 
     @property
     def enough(self) -> bool:
-        return self.days >= MIN_REPLAY_DAYS
+        """Enough history to replay: the days wanted, or at least ``MIN_REPLAY_DAYS`` when
+        the Sales sheet cut the window short.
+
+        >>> Window(20, 20, dt.date(2024, 1, 1), 700).enough, Window(27, 180, dt.date(2026, 9, 27), 55).enough
+        (True, False)
+        """
+        return self.days >= min(self.wanted, MIN_REPLAY_DAYS)
 
     @property
     def note(self) -> str:
