@@ -25,7 +25,7 @@ from .planning.backtest import MIN_REPLAY_DAYS, WARMUP_DAYS, Window, replay_wind
 from .planning.backtest import backtest as replay
 from .planning.service_report import service_kept
 from .orders.po import draft_orders as po_drafts
-from .orders.po import measured_lead_times, open_order_quantities, is_cancelled, record_orders, unmarked_drafts
+from .orders.po import is_cancelled, measured_lead_times, open_order_quantities, record_orders, unmarked_drafts
 from .orders.safety import order_paths
 from .review import kpis, review_frame, review_month, update_log
 from .money import format_money

@@ -10,7 +10,6 @@ import openpyxl
 import pytest
 
 from jit_workbook import contract as K
-from jit_workbook.io.file_book import backup_path
 
 from conftest import run_cli as run, sheet_frame as sheet_rows
 
@@ -136,7 +135,7 @@ def test_drafted_orders_left_unmarked_are_reminded_until_marked_sent(shop):
     result = run("recalc", shop)
     rest = pos[1:]
     assert f"{len(rest)} drafted order{'s' if len(rest) > 1 else ''} not marked SENT ({rest[0]}" in result.output
-    assert f"On order includes " in " ".join(sheet_rows(shop, "Reorder")["Reason"])
+    assert "On order includes " in " ".join(sheet_rows(shop, "Reorder")["Reason"])
     edit(shop, "Orders", {f"{col}{r}": "CANCELLED" if r % 2 else "SENT" for r in range(3, 2 + len(pos))})
     result = run("recalc", shop)
     assert "not marked SENT" not in result.output

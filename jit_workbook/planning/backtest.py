@@ -112,7 +112,7 @@ lost-sales periodic review); Axsäter (2006), ch. 5 (simulating an inventory pol
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime as dt  # noqa: F401  (used by the doctest examples)
 import time
 from dataclasses import dataclass, field
 from typing import Any
