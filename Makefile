@@ -25,7 +25,7 @@ install: $(VPY)
 	$(VPY) -m pip install -q -e ".[test]"
 
 demo: install
-	$(BIN)/jit-workbook demo demo/
+	$(BIN)/jit-workbook demo demo/ --force
 
 # statsforecast for the forecast parity tests, without its pandas<3 pin: pandas is
 # held at the version `install` gave and checked afterwards. Why: requirements/statsforecast.txt

@@ -20,13 +20,14 @@ from . import contract as K
 from .data_issues import grouped, row_count
 from .errors import Issue, JitError, WorkbookError
 from .io.counts import counted_stock
-from .io.parse import Grid, ShopInputs, header_map, parse_inputs, parse_sheet
+from .io.parse import Grid, ShopInputs, check_owner_headers, header_map, parse_inputs, parse_sheet
 from .planning import keep_owner_edits, plan_reorder, summarise
 from .planning.availability import out_of_stock_days
+from .planning.backtest import MIN_REPLAY_DAYS, WARMUP_DAYS, Window, replay_window
 from .planning.backtest import backtest as replay
 from .planning.service_report import service_kept
 from .orders.po import draft_orders as po_drafts
-from .orders.po import measured_lead_times, open_order_quantities, record_orders
+from .orders.po import is_cancelled, measured_lead_times, open_order_quantities, record_orders, unmarked_drafts
 from .orders.safety import order_paths
 from .review import kpis, review_frame, review_month, update_log
 from .barcodes import stock_barcode_issues
@@ -58,6 +59,7 @@ class RecalcResult:
     reorder: pd.DataFrame
     issues: list[Issue]
     counts: dict = field(default_factory=dict)
+    unmarked: Issue | None = None
 
     @property
     def summary(self) -> str:
@@ -66,8 +68,9 @@ class RecalcResult:
         money = format_money(c["reorder_value"], self.settings.currency)
         n = row_count(self.issues)
         tail = f"{n} data issue{'s' if n != 1 else ''}" + (" — see 'Data Issues'" if n else "")
+        reminder = f"; {self.unmarked.problem}" if self.unmarked else ""
         return (f"{c['skus']:,} SKUs: {c['to_reorder']:,} to reorder ({money}), "
-                f"{c['obsolete']:,} obsolete, {c['slow']:,} slow, {tail}")
+                f"{c['obsolete']:,} obsolete, {c['slow']:,} slow, {tail}{reminder}")
 
 
 @dataclass
@@ -78,6 +81,8 @@ class Planned:
     inputs: ShopInputs
     reorder: pd.DataFrame
     issues: list[Issue]
+    unmarked: Issue | None = None  # the reminder about drafted orders nobody marked SENT
+    lines: pd.DataFrame | None = None  # the order-lines record as read
 
     def previous(self, sheet: K.Sheet, then: dict[str, str] | None = None) -> pd.DataFrame:
         """What an output sheet holds now (the owner's edits live there), parsed by the contract.
@@ -96,8 +101,8 @@ class Planned:
 def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -> Planned:
     """Read the inputs and the output sheets an action needs, plan every SKU.
 
-    The owner's typed ``Order Qty`` values on the existing Reorder sheet are kept (see
-    :func:`jit_workbook.planning.keep_owner_edits`). Where Receipts let the real stock
+    The owner's typed ``Order Qty`` values on the existing Reorder sheet are kept for the
+    review they were typed in (see :func:`jit_workbook.planning.keep_owner_edits`). Where Receipts let the real stock
     be rebuilt, days out of stock are left out of the demand series
     (:func:`jit_workbook.planning.availability.out_of_stock_days`). Raises
     :class:`~jit_workbook.errors.WorkbookError` for a missing sheet or column before
@@ -107,6 +112,9 @@ def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -
     outputs = tuple(dict.fromkeys(outputs + (K.REORDER, K.ORDERS, K.ORDER_LINES)))
     names = [s.name for s in K.INPUT_SHEETS] + [s.name for s in outputs]
     grids = book.read(names, optional=K.OPTIONAL_INPUT_SHEETS | {K.BACKTEST.name})  # read for the Dashboard
+    for sheet in outputs:  # a renamed Order Qty (or SKU) header would drop the owner's typing unseen
+        if sheet.name in grids:
+            check_owner_headers(sheet, grids[sheet.name])
     inputs = parse_inputs(grids)
     issues = list(inputs.issues) + stock_barcode_issues(inputs.stock)
     counted, count_notes, count_issues = counted_stock(inputs.stock, grids.get(K.COUNT.name),
@@ -123,7 +131,8 @@ def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -
     settings = inputs.settings
     out = out_of_stock_days(inputs.stock, inputs.sales, inputs.receipts, settings.plan_date(), settings.history_days)
     reorder, plan_issues = plan_reorder(stock, inputs.sales, suppliers, settings, unavailable=out)
-    reorder = keep_owner_edits(reorder, previous[["sku", "suggested_qty", "order_qty"]])
+    reorder = keep_owner_edits(reorder, previous[["sku", "suggested_qty", "order_qty", "planned_for"]],
+                               review_days=settings.review_period_days, drafted=planned.lines)
     if len(open_qty):  # say which purchase orders the On Order figure includes
         why = reorder["sku"].map(open_qty.set_index("sku")["reason"])
         reorder["reason"] = reorder["reason"].where(why.isna(), reorder["reason"] + " On order includes " + why + ".")
@@ -154,10 +163,13 @@ def with_measured_lead_times(suppliers: pd.DataFrame, receipts: pd.DataFrame) ->
 def open_purchase_orders(planned: Planned, suppliers: pd.DataFrame) -> pd.DataFrame:
     """Units on purchase orders marked SENT and not yet received, per SKU (with a reason)."""
     orders = planned.previous(K.ORDERS)
-    lines = planned.previous(K.ORDER_LINES)
+    lines = planned.lines = planned.previous(K.ORDER_LINES)
     open_qty, issues = open_order_quantities(orders, lines, planned.inputs.receipts,
                                              planned.inputs.settings.plan_date(), suppliers)
     planned.issues.extend(issues)
+    planned.unmarked = unmarked_drafts(orders, planned.inputs.settings.plan_date())
+    if planned.unmarked:
+        planned.issues.append(planned.unmarked)
     return open_qty
 
 
@@ -170,7 +182,7 @@ def recalculate(book: Book, progress: Callable[[str], None] | None = None) -> Re
     say("writing Reorder, Dashboard and Data Issues")
     book.write({K.REORDER.name: p.reorder[K.REORDER.fields], K.DASHBOARD.name: dashboard,
                 K.DATA_ISSUES.name: issues_frame(p.issues)})
-    return RecalcResult(p.inputs.settings, p.reorder, p.issues, summarise(p.reorder))
+    return RecalcResult(p.inputs.settings, p.reorder, p.issues, summarise(p.reorder), p.unmarked)
 
 
 @dataclass
@@ -280,6 +292,8 @@ def draft_orders(book: Book, progress: Callable[[str], None] | None = None, *, s
     if send:
         to_send = []
         for order, message in messages:
+            if is_cancelled(order.status):  # the owner called it off: never sent
+                continue
             if not order.sent and not order.meets_minimum and not force:
                 order.status = "NOT SENT: below the supplier's Min Order Value (use --force to send anyway)"
             else:
@@ -343,6 +357,7 @@ class BacktestSummary:
     settings: Settings
     overall: dict
     issues: list[Issue]
+    window: Window | None = None
 
     @property
     def summary(self) -> str:
@@ -355,7 +370,8 @@ class BacktestSummary:
         actual = (f"; actually held {format_money(o['actual_avg_stock_value'], cur)} on the {k} of {o['skus']} SKUs "
                   f"Receipts allow (JIT {format_money(o['covered_jit_avg_stock_value'], cur)} on those)" if k
                   else "; actual stock not known (see Actual Note)")
-        return (f"Backtest of {o['days']} days: JIT cycle service level {o['jit_cycle_service_level']:.1%} "
+        short = f" ({self.window.note.rstrip('.')})" if self.window and self.window.shortened else ""
+        return (f"Backtest of {o['days']} days{short}: JIT cycle service level {o['jit_cycle_service_level']:.1%} "
                 f"(target {o['target_service_level']:.1%}), fill rate {o['jit_fill_rate']:.1%}, average stock "
                 f"{format_money(jit, cur)}; just in case: fill rate {o['jic_fill_rate']:.1%}, average stock "
                 f"{format_money(jic, cur)}{saving}{actual}")
@@ -368,15 +384,32 @@ def run_backtest(book: Book, progress: Callable[[str], None] | None = None) -> B
     say = progress or book.status
     p = plan(book, say, (K.BACKTEST, K.DATA_ISSUES))
     settings = p.inputs.settings
-    say(f"replaying the last {settings.backtest_days} days")
+    window = replay_window(p.inputs.sales, settings.plan_date(), settings.backtest_days)
+    if not window.enough:
+        raise WorkbookError(too_little_history(window, settings.plan_date()))
+    say(f"replaying the last {window.days} days")
     result = replay(p.inputs.stock, p.inputs.sales, with_measured_lead_times(p.inputs.suppliers, p.inputs.receipts),
-                    settings, days=settings.backtest_days, receipts=p.inputs.receipts)
+                    settings, days=window.days, receipts=p.inputs.receipts)
     table = result.table()
     table = pd.concat([table.iloc[[-1]], table.iloc[:-1]], ignore_index=True)  # All SKUs first: the charts
     kept = service_kept(result.per_sku, settings.service_measure, result.overall.get("end"))
+    kept["sk_days"] = float(window.days)
+    kept["sk_window_note"] = [window.note] + [""] * (len(kept) - 1) if len(kept) else []
     say("writing Backtest")
     book.write({K.BACKTEST.name: with_block(K.BACKTEST, table, kept), K.DATA_ISSUES.name: issues_frame(p.issues)})
-    return BacktestSummary(settings, result.overall, p.issues)
+    return BacktestSummary(settings, result.overall, p.issues, window)
+
+
+def too_little_history(window: Window, as_of: dt.date) -> str:
+    """Why the backtest refuses to run: the Sales sheet is too short to replay anything."""
+    need = WARMUP_DAYS + MIN_REPLAY_DAYS
+    if window.first_sale is None:
+        return (f"Backtest: the Sales sheet has no sale dated on or before the As Of Date {as_of.isoformat()}, so "
+                "there is no history to replay. Nothing was changed.")
+    return (f"Backtest: the Sales sheet covers only {window.covered} days (from {window.first_sale.isoformat()} to the "
+            f"As Of Date {as_of.isoformat()}); the backtest needs {WARMUP_DAYS} days of sales to plan from and at "
+            f"least {MIN_REPLAY_DAYS} more to replay, {need} in all. Run it once Sales reach back {need} days. "
+            "Nothing was changed.")
 
 
 def issues_frame(issues: list[Issue]) -> pd.DataFrame:

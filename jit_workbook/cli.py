@@ -263,7 +263,8 @@ def upgrade(path: Path) -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--shop", default="demo", show_default=True,
               type=click.Choice(["tiny", "demo", "bench", "excel-limit"]), help="Which reference shop to build.")
-def demo(folder: Path, shop: str) -> None:
+@click.option("--force", is_flag=True, help="Replace FOLDER/JIT_Inventory.xlsx (and its backup) if it exists.")
+def demo(folder: Path, shop: str, force: bool) -> None:
     """Build a realistic demo shop in FOLDER, recalculate it and run its monthly review.
 
     The demo shop has a few hundred SKUs from several suppliers and a year and a half of
@@ -274,8 +275,12 @@ def demo(folder: Path, shop: str) -> None:
     """
     from .demo import seed_review_history, write_shop
 
+    path = folder / "JIT_Inventory.xlsx"
+    if path.exists() and not force:  # it may be a demo the owner has been trying things in
+        raise WorkbookError(f"{path} already exists; use --force to replace it and its backup "
+                            "(what you changed there would be lost)")
     folder.mkdir(parents=True, exist_ok=True)
-    path = write_shop(shop, folder / "JIT_Inventory.xlsx")
+    path = write_shop(shop, path)
     seed_review_history(path)
     book = FileBook(path)
     with _progress(path, False) as step:

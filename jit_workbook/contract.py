@@ -33,6 +33,9 @@ YES_NO = ("Yes", "No")
 STOCK_STATUSES = ("Active", "Discontinued", "Do Not Reorder")
 REORDER_STATUSES = ("REORDER", "OK", "NO DEMAND", "DO NOT REORDER", "CHECK DATA")
 STOCK_FLAGS = ("OBSOLETE", "SLOW")
+# An order's Status as the owner marks it (the tool also writes "SENT 2026-11-27 14:03" and
+# "NOT SENT: ..."): a drop-down, but any text starting with SENT, in any case, counts as sent.
+ORDER_STATUSES = ("DRAFTED", "SENT", "CANCELLED")
 FORECAST_METHODS = ("Moving Average", "Exponential Smoothing", "Croston", "TSB", "Seasonal", "Auto", "Damped Trend")
 SAFETY_STOCK_METHODS = ("Empirical", "Normal")
 SERVICE_MEASURES = ("Cycle", "Fill Rate")
@@ -284,6 +287,10 @@ REORDER = Sheet(
         C("Stock Flag", "stock_flag", "choice", width=11, choices=STOCK_FLAGS),
         C("Status", "status", "choice", width=15, choices=REORDER_STATUSES),
         C("Reason", "reason", width=90),
+        C("Planned For", "planned_for", "date", width=12, number_format=FMT_DATE,
+          doc="The As Of Date this row's Order Qty is for; an Order Qty you typed keeps the date of the "
+              "plan you typed it on, and is dropped once orders are drafted from it or the As Of Date "
+              "has moved on by Review Period Days."),
     ),
     doc="What to reorder, how much, and why. One row per SKU.",
     key="sku",
@@ -314,7 +321,9 @@ ORDERS = Sheet(
         C("Meets Minimum", "meets_minimum", "choice", width=10, choices=YES_NO),
         C("Order File", "order_file", width=40),
         C("Email Draft", "email_draft", width=40),
-        C("Status", "status", width=30),
+        C("Status", "status", width=30, choices=ORDER_STATUSES, editable=True,
+          doc="DRAFTED when made; mark it SENT once you have emailed it yourself (only SENT orders "
+              "count as on order), CANCELLED if it will not go."),
     ),
     doc="One row per supplier purchase order (filled by Draft Orders).",
     key="po_number",
@@ -463,6 +472,11 @@ BACKTEST = Sheet(
         C("SKUs", "sk_skus", "integer", width=6, number_format=FMT_INT),
         C("Backtest Of", "sk_end", "date", width=11, number_format=FMT_DATE,
           doc="The window's last day (the As Of Date of the backtest)."),
+        C("Days Replayed", "sk_days", "integer", width=9, number_format=FMT_INT,
+          doc="Days the backtest replayed: Backtest Days, or fewer when the Sales sheet does not reach back "
+              "that far (see Window Note)."),
+        C("Window Note", "sk_window_note", width=60,
+          doc="Why fewer days than Backtest Days were replayed (on the All SKUs row); blank when all were."),
     ),
 )
 SERVICE_KEPT_GROUPS = ("All SKUs", "A", "B", "C")  # the rows of the Backtest sheet's "Service Kept" block

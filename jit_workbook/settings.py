@@ -57,6 +57,9 @@ class PlanningSettings(BaseModel):
         description="Days between stock checks (R). 0 means you check continuously.")
     history_days: int = Field(365, alias="History Days", ge=7, le=3660,
                               description="Days of sales history the plan looks at.")
+    new_item_days: int = Field(14, alias="New Item Days", ge=1, le=365,
+                               description="A new item sold over fewer days than this has its sales spread over "
+                                           "this many days, so a first sale does not look like a daily rate.")
     forecast_method: Literal[FORECAST_METHODS] = Field(  # type: ignore[valid-type]
         "Auto", alias="Forecast Method",
         description="How daily demand is forecast: Moving Average, Exponential Smoothing, Croston, TSB, "
@@ -95,7 +98,7 @@ class PlanningSettings(BaseModel):
     def _strip(cls, v: str) -> str:
         return str(v).strip() or "My Shop"
 
-    @field_validator("history_days", "obsolete_after_days", "backtest_days", mode="before")
+    @field_validator("history_days", "new_item_days", "obsolete_after_days", "backtest_days", mode="before")
     @classmethod
     def _whole_days(cls, v: Any) -> Any:
         if isinstance(v, float) and v.is_integer():

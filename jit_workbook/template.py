@@ -166,12 +166,19 @@ def _lay_out(ws, sheet: K.Sheet, rows: list[list[Any]]) -> None:
     ws.add_table(table)
     for j, col in enumerate(sheet.columns, start=1):
         if col.choices and (sheet.role == "input" or col.editable):
-            dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True,
-                                showErrorMessage=True, errorTitle=col.name,
-                                error=f"Choose one of: {', '.join(col.choices)}")
-            letter = K.column_letter(j)
-            dv.add(f"{letter}2:{letter}{LAST_ROW}")
-            ws.add_data_validation(dv)
+            ws.add_data_validation(choice_list(col, f"{K.column_letter(j)}2:{K.column_letter(j)}{LAST_ROW}"))
+
+
+def choice_list(col: K.Column, cells: str) -> DataValidation:
+    """The drop-down of a column with choices. A text column that only suggests its
+    choices (Orders' Status, where "SENT 2026-11-27 14:03" is also right) warns about
+    other text instead of refusing it."""
+    dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True,
+                        showErrorMessage=True, errorTitle=col.name,
+                        errorStyle="stop" if col.kind == "choice" else "warning",
+                        error=f"Choose one of: {', '.join(col.choices)}")
+    dv.add(cells)
+    return dv
 
 
 def _side_block(ws, sheet: K.Sheet, fill: PatternFill) -> None:

@@ -220,6 +220,24 @@ def test_demo_command(tmp_path):
     assert sorted(set(log["Month"])) == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
 
 
+def test_demo_refuses_to_overwrite_a_workbook_without_force(tmp_path):
+    """A second `demo` into the same folder keeps the owner's changes there, and its backup."""
+    folder = tmp_path / "demo"
+    assert run("demo", folder, "--shop", "tiny").exit_code == 0
+    path = folder / "JIT_Inventory.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet("My Notes")["A1"] = "ring the supplier"
+    wb.save(path)
+    before, backup = path.read_bytes(), backup_path(path).read_bytes()
+    again = run("demo", folder, "--shop", "tiny")
+    assert again.exit_code == 2
+    assert "already exists; use --force to replace it" in again.output
+    assert path.read_bytes() == before and backup_path(path).read_bytes() == backup
+    forced = run("demo", folder, "--shop", "tiny", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "My Notes" not in openpyxl.load_workbook(path).sheetnames
+
+
 def test_rows_pasted_below_the_table_are_read(shop):
     """Excel does not always extend a table over pasted rows; those rows still count."""
     wb = openpyxl.load_workbook(shop)
@@ -253,8 +271,10 @@ def test_recalc_leaves_days_out_of_stock_out_of_the_rate(shop):
     wb.save(shop)
     assert run("recalc", shop).exit_code == 0
     row = sheet_rows(shop, "Reorder").set_index("SKU").loc["ZZ-OUT"]
-    assert row["Daily Demand"] == pytest.approx(9 / 7)  # 9 sold over the 10 days less the 3 out of stock
-    assert " 3 days out of stock left out of the rate." in row["Reason"]
+    # New Item Days (14) starts its series 4 days before its first sale; the shelf was empty
+    # then too (nothing had arrived), so those 4 and days 2-4 are left out: 9 sold over 7 days.
+    assert row["Daily Demand"] == pytest.approx(9 / 7)
+    assert " 7 days out of stock left out of the rate." in row["Reason"]
 
 
 def test_excel_error_values_in_inputs_are_named(shop):

@@ -180,8 +180,9 @@ def test_a_shorter_rerun_leaves_no_old_rows(xl_engine, shop, tmp_path):
     edit(shorter, "Stock", {f"{c}{r}": None for r in range(32, 42) for c in "ABCDEFGHIJKLMNOP"})
     assert differences(live, file_mode(shorter, tmp_path)) == []
     ws = openpyxl.load_workbook(live)["Reorder"]
-    assert ws.tables["ReorderTable"].ref == "A1:W31"
-    assert all(ws.cell(r, c).value is None for r in range(32, 42) for c in range(1, 24))
+    width = len(K.REORDER.columns)
+    assert ws.tables["ReorderTable"].ref == f"A1:{K.column_letter(width)}31"
+    assert all(ws.cell(r, c).value is None for r in range(32, 42) for c in range(1, width + 1))
 
 
 def test_owner_order_qty_typed_in_excel_survives_a_rerun(xl_engine, shop):
@@ -237,17 +238,17 @@ def test_round_trips_do_not_grow_with_the_number_of_skus(monkeypatch, tmp_path):
     small, large = _calls_for(monkeypatch, tmp_path, 100), _calls_for(monkeypatch, tmp_path, 2_000)
     # one Range.value read per sheet, one write per output sheet; every other call the same too
     assert (small["gets"], small["sets"], small["total"]) == (large["gets"], large["sets"], large["total"])
-    assert [w for w in large["writes"] if w[0].startswith("Reorder!")] == [("Reorder!$A$2:$W$2001", (2000, 23))]
+    assert [w for w in large["writes"] if w[0].startswith("Reorder!")] == [("Reorder!$A$2:$X$2001", (2000, 24))]
 
 
 @pytest.mark.slow
 def test_only_xlwings_own_chunking_adds_round_trips(monkeypatch, tmp_path):
     # Classic xlwings splits writes above 100,000 cells (base_classes.DEFAULT_MAX_CELLS_PER_WRITE)
-    # into chunks of 100,000 // 23 = 4,347 Reorder rows: 5,000 SKUs take two writes.
+    # into chunks of 100,000 // 24 = 4,166 Reorder rows: 5,000 SKUs take two writes.
     small, large = _calls_for(monkeypatch, tmp_path, 100), _calls_for(monkeypatch, tmp_path, 5_000)
     assert large["gets"] == small["gets"] and large["sets"] == small["sets"] + 1
     assert [w for w in large["writes"] if w[0].startswith("Reorder!")] == [
-        ("Reorder!$A$2:$W$4348", (4347, 23)), ("Reorder!$A$4349:$W$5001", (653, 23))]
+        ("Reorder!$A$2:$X$4167", (4166, 24)), ("Reorder!$A$4168:$X$5001", (834, 24))]
 
 
 # -- what the owner sees ---------------------------------------------------------------
@@ -275,7 +276,7 @@ def test_protected_output_sheet_fails_mid_write_and_restores_excel(xl_engine, sh
     assert excel.recalculate(book) is None
     assert xl_engine.screen_updating_history == [False, True]
     assert xl_engine.status_bar_history[-1] is False
-    assert xl_engine.value_writes[0][0] == "Reorder!$A$2:$W$41"  # Reorder was written before the failure
+    assert xl_engine.value_writes[0][0] == "Reorder!$A$2:$X$41"  # Reorder was written before the failure
     (alert,) = xl_engine.alerts
     assert alert["mode"] == "critical" and alert["title"] == "JIT Inventory"
     assert alert["prompt"].startswith("Could not finish writing the 'Data Issues' sheet (ProtectedSheetError: ")
@@ -337,7 +338,7 @@ def test_main_runs_the_action_of_the_active_sheet(xl_engine, shop, sheet, starts
     xl_engine.set_caller(book)
     summary = excel.main()
     assert summary.startswith(starts)
-    assert ("Reorder!$A$2:$W$41", (40, 23)) in xl_engine.value_writes
+    assert ("Reorder!$A$2:$X$41", (40, 24)) in xl_engine.value_writes
     written = {address.split("!")[0].strip("'") for address, _ in xl_engine.value_writes}
     expected = {"Orders": {"Reorder", "Orders", "Order Lines"},
                 "Obsolete Review": {"Reorder", "Obsolete Review", "Review Log", "Dashboard"}}

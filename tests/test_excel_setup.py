@@ -149,7 +149,7 @@ def test_a_click_runs_main_through_the_runner_module(xl_engine, macro_shop, monk
         sys.modules.pop("JIT_Inventory", None)
     (alert,) = xl_engine.alerts
     assert alert["prompt"].startswith("40 SKUs: ") and alert["mode"] == "info"
-    assert ("Reorder!$A$2:$W$41", (40, 23)) in xl_engine.value_writes
+    assert ("Reorder!$A$2:$X$41", (40, 24)) in xl_engine.value_writes
 
 
 # -- the macro workbook ----------------------------------------------------------------

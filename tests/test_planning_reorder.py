@@ -75,6 +75,7 @@ def settings(**kw) -> Settings:
     (Auto, the default, is tested in test_planning_forecast and test_cli)."""
     kw.setdefault("forecast_method", "Moving Average")
     kw.setdefault("safety_stock_method", "Normal")
+    kw.setdefault("new_item_days", 1)  # these short made-up histories test other rules; the new-item rule has its own
     return Settings(as_of_date=AS_OF, **kw)
 
 
@@ -500,6 +501,8 @@ def reference_plan(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataF
         ls = lines[r.sku]
         first = min((day for day, *_ in ls), default=None)
         start = first if first is not None and first > window_start else window_start
+        if first is not None and (as_of - first).days + 1 < s.new_item_days:  # a new item: spread over N days
+            start = max(window_start, as_of - dt.timedelta(days=s.new_item_days - 1))
         n = (as_of - start).days + 1
         # exceptional lines: above 20 × the median positive line of the window (from 5 such lines)
         sizes = [qty for day, qty, _, _ in ls if day >= window_start and qty > 0]
@@ -564,6 +567,13 @@ def reference_plan(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataF
                 cases = math.ceil(q / r.case_pack - 1e-9)
                 q = cases * r.case_pack
             qty = math.ceil(q - 1e-9)
+        sold = [q for _, q, *_ in lines[r.sku] if q > 0]
+        v["one_sale"] = sold[0] if len(sold) == 1 and qty > 2 * sold[0] else None
+        if v["one_sale"] is not None:  # never more than twice the one sale so far
+            pack = r.case_pack if r.case_pack > 0 else 1.0
+            fit = math.floor(2 * sold[0] / pack + 1e-9) * pack
+            qty = 0 if not math.isnan(r.moq) and fit < r.moq else math.floor(fit + 1e-9)
+            raised, cases = False, (qty // pack if r.case_pack > 0 else 0)
         if r.status in ("Discontinued", "Do Not Reorder"):
             status = "DO NOT REORDER"
         elif r.check_data or math.isnan(L) or math.isnan(r.on_hand):
@@ -647,6 +657,11 @@ def reference_reason(v: dict, s: Settings, as_of: dt.date) -> tuple[str, list[tu
                  f"Sales!C{row}: {_q(qty)} counted as {_q(v['cap'])}).")
     if status in ("REORDER", "OK"):
         text += " Safety stock by the normal formula."
+    if v["one_sale"] is not None:
+        sale = _q(v["one_sale"])
+        text += (f" One sale so far ({sale}): ordering no more than twice it, {_q(2 * v['one_sale'])}."
+                 if v["suggested"] > 0 else f" One sale so far ({sale}): nothing ordered, as the case pack or "
+                 f"MOQ is more than twice it ({_q(2 * v['one_sale'])}); type an Order Qty to order anyway.")
     return text, issues if status != "DO NOT REORDER" else []
 
 

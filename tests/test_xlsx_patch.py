@@ -919,6 +919,8 @@ def test_patch_worksheet_with_a_namespace_prefix():
     got, _ = patch_worksheet(xml, pd.DataFrame({"k": [" a"], "n": [np.nan]}), spec)
     assert got == (
         b"<x:worksheet " + main + b'><x:dimension ref="A1:B2"/>'
-        b'<x:sheetData><x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c></x:row><x:row r="2"><x:c r="A2" t="inlineStr">'
+        # row 1 lacked the header of column B: it is added, with the sheet's prefix
+        b'<x:sheetData><x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c>'
+        b'<x:c r="B1" t="inlineStr"><x:is><x:t>N</x:t></x:is></x:c></x:row><x:row r="2"><x:c r="A2" t="inlineStr">'
         b'<x:is><x:t xml:space="preserve"> a</x:t></x:is></x:c><x:c r="B2" s="3"/></x:row></x:sheetData></x:worksheet>'
     )

@@ -224,6 +224,11 @@ def _write_sheet(target: _Target, frame: pd.DataFrame) -> None:
     for j, col in enumerate(spec.columns, start=1):
         if col.editable:
             ws.range((2, j), (last_row, j)).color = EDITABLE_COLOR
+    header = ws.range((1, 1), (1, width)).value
+    header = header if isinstance(header, list) else [header]
+    filled = max((j for j, h in enumerate(header, start=1) if h not in (None, "")), default=0)
+    if 0 < filled < width:  # columns the contract added since the workbook was made (Reorder's Planned For)
+        ws.range((1, filled + 1)).value = [[c.name for c in spec.columns[filled:]]]
     if n:
         ws.range((2, 1)).value = cell_values(spec, frame)
     else:

@@ -117,6 +117,48 @@ def header_map(sheet: K.Sheet, header: list[Any]) -> dict[str, int]:
     return found
 
 
+def check_owner_headers(sheet: K.Sheet, grid: Grid) -> None:
+    """Stop before anything is written when an output sheet's header no longer shows
+    where the owner's typing lives.
+
+    The tool writes an output sheet by column position and reads the owner's columns
+    (the key, e.g. SKU, and the editable ones, e.g. Order Qty) back by header name. A
+    renamed or moved header there would make the typed values vanish on the next run
+    without a word, so the header must be restored first. A blank header over an empty
+    column (a cleared sheet) loses nothing and passes.
+
+    Raises MissingColumnError naming the cell and the header to restore.
+    """
+    if not sheet.editable_fields:
+        return
+    rows = grid.rows or [[]]
+    header = list(rows[0])
+    names = [" ".join(str(h).split()).lower() if h is not None else "" for h in header]
+    for col in sheet.columns:
+        if not (col.editable or col.field == sheet.key):
+            continue
+        j = sheet.columns.index(col)
+        cell = f"{sheet.name}!{K.column_letter(j + 1)}1"
+        here = names[j] if j < len(names) else ""
+        if here == col.name.lower():
+            continue
+        below = any(j < len(r) and r[j] not in (None, "") for r in rows[1:])
+        if not here and not below:
+            continue
+        restore = (f"rename it back to '{col.name}'" if here
+                   else f"type '{col.name}' there")
+        if col.name.lower() in names:
+            moved = K.column_letter(names.index(col.name.lower()) + 1)
+            raise MissingColumnError(
+                f"{cell}: the column '{col.name}' has moved to column {moved}; the tool writes "
+                f"{sheet.name} column by column, so move it back to column {K.column_letter(j + 1)} "
+                f"(or copy the sheet from a fresh template: jit-workbook new) and run again. Nothing was changed.")
+        shown = f'"{header[j]}"' if here else "blank"
+        raise MissingColumnError(
+            f"{cell}: the header is {shown}, but this column holds your {col.name}; {restore} so what you "
+            f"typed there is kept, then run again. Nothing was changed.")
+
+
 def _to_text(s: pd.Series) -> pd.Series:
     """Cell values as text: 1001.0 typed in a SKU column reads as "1001"."""
     out = s.astype(object).where(s.notna(), "")

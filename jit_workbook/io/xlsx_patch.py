@@ -352,7 +352,107 @@ def patch_worksheet(
     last_col = max(len(fields), layout.header_last_col)
     dimension = f"A1:{contract.column_letter(last_col)}{last_row}".encode()
     head = _DIMENSION.sub(lambda d: d.group(1) + d.group(2) + dimension + d.group(2), head, count=1)
-    return b"".join((head, open_tag, layout.header, body.encode("utf-8"), close_tag, xml[tail_at:])), last_row
+    tail = with_choice_lists(xml[tail_at:], spec, prefix)
+    header = with_new_headers(layout.header, spec, prefix)
+    return b"".join((head, open_tag, header, body.encode("utf-8"), close_tag, tail)), last_row
+
+
+_HEADER_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[\w.-]+:)?c>)", re.S)
+
+
+def with_new_headers(header: bytes, spec: contract.Sheet, prefix: str) -> bytes:
+    """Row 1 with the header of each column the contract added at the end of the sheet
+    after the workbook was made (Reorder's Planned For), so the next run reads it back.
+
+    Only columns right of row 1's last filled cell are added, styled as that cell (empty,
+    merely formatted cells there give way); row 1 is otherwise kept byte for byte, and
+    left as it is when it has no filled cell at all.
+    """
+    names = spec.header
+    if not header or header.rstrip().endswith(b"/>"):
+        return header
+    cells, col = [], 0
+    for m in _HEADER_CELL.finditer(header):
+        a = tag_attrs(m.group(1))
+        ref = split_ref(a.get("r", ""))
+        col = ref[1] if ref else col + 1
+        filled = bool(m.group(2)) and re.search(rb"<(?:[\w.-]+:)?(?:v|is)\b", m.group(2)) is not None
+        cells.append((col, filled, a.get("s"), m.start(), m.end()))
+    last = max((c for c, filled, *_ in cells if filled), default=0)
+    if last == 0 or last >= len(names):
+        return header
+    style = next(s for c, filled, s, *_ in cells if c == last)
+    s_attr = f' s="{style}"' if style is not None else ""
+    added = "".join(f'<{prefix}c r="{contract.column_letter(j)}1"{s_attr} t="inlineStr"><{prefix}is><{prefix}t>'
+                    f"{_xml_attr(names[j - 1])}</{prefix}t></{prefix}is></{prefix}c>"
+                    for j in range(last + 1, len(names) + 1) if names[j - 1]).encode()
+    close = f"</{prefix}row>".encode()
+    at = header.rfind(close)
+    if at < 0 or not added:
+        return header
+    keep_to = next((start for c, _, _, start, _ in cells if c > last), at)  # trailing empty cells give way
+    row = header[:keep_to] + added + header[at:]
+    return re.sub(rb'(<(?:[\w.-]+:)?row\b[^>]*?\bspans\s*=\s*["\'])(\d+):\d+(["\'])',
+                  lambda m: m.group(1) + m.group(2) + b":%d" % len(names) + m.group(3), row, count=1)
+
+
+# Worksheet children that come after <dataValidations> (CT_Worksheet sequence).
+_AFTER_VALIDATIONS = re.compile(
+    rb"<(?:[\w.-]+:)?(?:hyperlinks|printOptions|pageMargins|pageSetup|headerFooter|rowBreaks|colBreaks"
+    rb"|customProperties|cellWatches|ignoredErrors|smartTags|drawing|legacyDrawing|legacyDrawingHF|drawingHF"
+    rb"|picture|oleObjects|controls|webPublishItems|tableParts|extLst)\b|</(?:[\w.-]+:)?worksheet>")
+_VALIDATIONS = re.compile(rb"<((?:[\w.-]+:)?)dataValidations\b([^>]*?)(/?)>")
+_SQREF = re.compile(rb"<(?:[\w.-]+:)?dataValidation\b[^>]*?\bsqref\s*=\s*[\"']([^\"']*)[\"']")
+
+
+def with_choice_lists(tail: bytes, spec: contract.Sheet, prefix: str) -> bytes:
+    """The part after ``</sheetData>``, with a drop-down on each of the owner's columns
+    that offers choices (Orders' Status) when the sheet has none there yet.
+
+    A workbook made from an older template lacks them; the template's own (and any the
+    owner made on that column) are left as they are.
+    """
+    wanted = [(j, col) for j, col in enumerate(spec.columns, start=1) if col.editable and col.choices]
+    if not wanted:
+        return tail
+    covered = set()
+    for m in _SQREF.finditer(tail):
+        for ref in m.group(1).decode().split():
+            covered.add(re.sub(r"[^A-Z]", "", ref.split(":")[0].upper()))
+    added = []
+    for j, col in wanted:
+        letter = contract.column_letter(j)
+        if letter in covered:
+            continue
+        style = "stop" if col.kind == "choice" else "warning"
+        choices = _xml_attr(",".join(col.choices))
+        added.append(
+            f'<{prefix}dataValidation type="list" errorStyle="{style}" allowBlank="1" showErrorMessage="1" '
+            f'errorTitle="{_xml_attr(col.name)}" error="Choose one of: {_xml_attr(", ".join(col.choices))}" '
+            f'sqref="{letter}2:{letter}{MAX_ROWS}"><{prefix}formula1>&quot;{choices}&quot;</{prefix}formula1>'
+            f'</{prefix}dataValidation>'.encode())
+    if not added:
+        return tail
+    ext = re.search(rb"<(?:[\w.-]+:)?extLst\b", tail)  # Excel's x14 validations live in there: not ours
+    block = _VALIDATIONS.search(tail, 0, ext.start() if ext else len(tail))
+    if block and not block.group(3):
+        count = re.search(rb'\bcount\s*=\s*["\'](\d+)["\']', block.group(2))
+        attrs = block.group(2)
+        if count:
+            attrs = attrs.replace(count.group(0), b'count="%d"' % (int(count.group(1)) + len(added)))
+        opened = b"<" + block.group(1) + b"dataValidations" + attrs + b">"
+        return tail[:block.start()] + opened + b"".join(added) + tail[block.end():]
+    if block:  # <dataValidations/>: replace the empty element
+        where, end = block.start(), block.end()
+    else:
+        where = end = _AFTER_VALIDATIONS.search(tail).start()
+    new = (f'<{prefix}dataValidations count="{len(added)}">'.encode() + b"".join(added)
+           + f"</{prefix}dataValidations>".encode())
+    return tail[:where] + new + tail[end:]
+
+
+def _xml_attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
 _ROW_TAG = re.compile(rb"<((?:[\w.-]+:)?)row\b([^>]*?)(/?)>")

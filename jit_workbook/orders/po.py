@@ -35,6 +35,7 @@ from .safety import PO_NUMBER, clean_text, email_address, header_text
 
 DO_NOT_REORDER = "DO NOT REORDER"
 DRAFTED = "DRAFTED"
+CANCELLED = "CANCELLED"
 OVERDUE_FACTOR = 3  # an order older than 3 × its lead time is overdue, no longer counted as on order
 LINE_FIELDS = ("sku", "barcode", "description", "quantity", "unit_cost", "line_total")
 ORDER_LINE_FIELDS = ("po_number", "supplier", "order_date", "lead_time_days", "sku", "quantity", "unit_cost")
@@ -64,7 +65,7 @@ class PurchaseOrder:
         whole days rounded up; None when no lead time is known.
     lead_time_days: the lead time used (days; NaN when none).
     currency: ISO code, e.g. GBP.
-    status: ``DRAFTED``, or a previous ``SENT 2026-11-27 14:03`` carried over.
+    status: ``DRAFTED``, or a previous ``SENT 2026-11-27 14:03`` (or ``CANCELLED``) carried over.
     order_file, email_draft: paths for the Orders sheet, filled in by the caller.
     """
 
@@ -102,6 +103,11 @@ def is_sent(status: Any) -> bool:
     (True, True, False, False)
     """
     return isinstance(status, str) and status.strip().upper().startswith("SENT")
+
+
+def is_cancelled(status: Any) -> bool:
+    """The owner marked the order CANCELLED (any case): it is not sent and not on order."""
+    return isinstance(status, str) and status.strip().upper() == CANCELLED
 
 
 def _fingerprint(skus: Any, quantities: Any) -> tuple[tuple[str, float], ...]:
@@ -207,7 +213,7 @@ def _choose_po_number(supplier_key: str, code: str, day: str, fingerprint: tuple
 
     for p in mine:
         if same(p):
-            return p.po_number, (p.status if is_sent(p.status) else DRAFTED)
+            return p.po_number, (p.status if is_sent(p.status) or is_cancelled(p.status) else DRAFTED)
     for p in mine:
         if not is_sent(p.status):
             return p.po_number, DRAFTED
@@ -232,7 +238,8 @@ def draft_orders(reorder: pd.DataFrame, suppliers: pd.DataFrame, stock: pd.DataF
     For each supplier, among the previous orders of the same supplier and day:
 
     1. one with the same lines (same SKUs, same quantities) keeps its number — and,
-       when it was SENT, its ``SENT …`` status, so a rerun never sends it again;
+       when it was SENT, its ``SENT …`` status, so a rerun never sends it again (or
+       CANCELLED, when the owner marked it so: it is not sent either);
     2. else one that was never sent (DRAFTED or NOT SENT) gives its number to the new
        draft, which replaces it (its files are overwritten; a draft nobody sent is not
        an order, so it is not worth a number of its own);
@@ -636,6 +643,43 @@ def open_order_quantities(orders_sheet: pd.DataFrame, order_lines: pd.DataFrame,
                                            reason=("text", " and ".join)).reset_index()
     out["reason"] = out["reason"] + " not yet received"
     return out[columns], issues
+
+
+def unmarked_drafts(orders_sheet: pd.DataFrame, as_of: dt.date, older_than_days: int = 1) -> Issue | None:
+    """One reminder for the Orders rows still ``DRAFTED`` more than ``older_than_days`` after
+    their order date (the date in the PO number), or None when there are none.
+
+    An order the owner emailed from their own mail program stays DRAFTED until they mark
+    it SENT, and only SENT orders count as on order: unmarked, next week's plan would
+    order the same goods again. The reminder's cell is the first such row's Status.
+
+    >>> orders = pd.DataFrame({"po_number": ["PO-20261120-ACME-1", "PO-20261126-BOLT-1", "PO-20261118-CORK-1"],
+    ...                        "status": ["DRAFTED", "drafted", "SENT"], "row": [2, 3, 4]})
+    >>> print(unmarked_drafts(orders, dt.date(2026, 11, 27)))
+    Orders!J2: 1 drafted order not marked SENT (PO-20261120-ACME-1): if you emailed it, set Status to SENT
+    """
+    if orders_sheet is None or len(orders_sheet) == 0 or "po_number" not in orders_sheet:
+        return None
+    rows = _excel_rows(orders_sheet.reset_index(drop=True))
+    late = []
+    for i, rec in enumerate(orders_sheet.reset_index(drop=True).to_dict("records")):
+        po = clean_text(rec.get("po_number")).strip().upper()
+        m = PO_NUMBER.fullmatch(po)
+        if not m or clean_text(rec.get("status")).strip().upper() != DRAFTED:
+            continue
+        try:
+            day = dt.datetime.strptime(m.group("date"), "%Y%m%d").date()
+        except ValueError:
+            continue
+        if (as_of - day).days > older_than_days:
+            late.append((po, int(rows[i])))
+    if not late:
+        return None
+    n = len(late)
+    them = "them" if n > 1 else "it"
+    return Issue(K.ORDERS.name, K.ORDERS.cell("status", late[0][1]), "",
+                 f"{n} drafted order{'s' if n > 1 else ''} not marked SENT ({_preview([p for p, _ in late])}): "
+                 f"if you emailed {them}, set Status to SENT")
 
 
 def _receipt_orders(receipts: pd.DataFrame) -> pd.DataFrame:

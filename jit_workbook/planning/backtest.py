@@ -112,6 +112,7 @@ lost-sales periodic review); Axsäter (2006), ch. 5 (simulating an inventory pol
 
 from __future__ import annotations
 
+import datetime as dt  # noqa: F401  (used by the doctest examples)
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,6 +126,9 @@ from .availability import rebuild_stock  # noqa: F401  (here since the backtest 
 from .demand import cap_exceptional_lines, day_number
 from .policy import order_qty_parts
 from .reorder import CHECK_DATA, DO_NOT_REORDER, plan_reorder
+from .safety import WARMUP_DAYS
+
+MIN_REPLAY_DAYS = 28  # fewer days than 4 weeks replay too few reviews to say anything
 
 POLICIES = ("jit",)  # policies backtest can replay beside the baseline
 BASELINE_TRIGGER_DAYS = 30  # just-in-case: order when the position is below this many days of demand
@@ -344,6 +348,69 @@ class _Shelf:
             "ordered_units": self.ordered.copy(),
             "stockout_days": self.unmet.sum(axis=1),
         }
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days a backtest can replay on the history there is.
+
+    days: days to replay = min(wanted, the days the Sales sheet covers up to the As Of
+        Date − the ``WARMUP_DAYS`` (28) the first review needs to plan from); 0 or less
+        when there is not even that.
+    wanted: the Backtest Days setting.
+    first_sale: the first Sales date on or before the As Of Date (None when none).
+    covered: days from first_sale to the As Of Date, both counted (0 when no sale).
+    """
+
+    days: int
+    wanted: int
+    first_sale: Any
+    covered: int
+
+    @property
+    def shortened(self) -> bool:
+        return self.days < self.wanted
+
+    @property
+    def enough(self) -> bool:
+        """Enough history to replay: the days wanted, or at least ``MIN_REPLAY_DAYS`` when
+        the Sales sheet cut the window short.
+
+        >>> Window(20, 20, dt.date(2024, 1, 1), 700).enough, Window(27, 180, dt.date(2026, 9, 27), 55).enough
+        (True, False)
+        """
+        return self.days >= min(self.wanted, MIN_REPLAY_DAYS)
+
+    @property
+    def note(self) -> str:
+        """Why fewer days than wanted are replayed ("" when all are).
+
+        >>> Window(63, 180, dt.date(2026, 8, 22), 91).note
+        'Backtest Days 180 shortened to 63: Sales start 2026-08-22 (91 days to the As Of Date), and the plan needs the first 28 of them to plan from.'
+        """
+        if not self.shortened:
+            return ""
+        return (f"Backtest Days {self.wanted} shortened to {self.days}: Sales start {self.first_sale.isoformat()} "
+                f"({self.covered} days to the As Of Date), and the plan needs the first {WARMUP_DAYS} of them "
+                "to plan from.")
+
+
+def replay_window(sales: pd.DataFrame, as_of: Any, wanted: int) -> Window:
+    """How many days the backtest can replay (see :class:`Window`): a window reaching back
+    before the first sale would replay reviews planned from no history at all.
+
+    >>> sales = pd.DataFrame({"date": pd.date_range("2026-08-22", "2026-11-20")})
+    >>> w = replay_window(sales, dt.date(2026, 11, 20), 180)
+    >>> w.days, w.covered, w.shortened
+    (63, 91, True)
+    """
+    dates = pd.to_datetime(sales["date"], errors="coerce") if len(sales) else pd.Series(dtype="datetime64[ns]")
+    dates = dates[dates <= pd.Timestamp(as_of)]
+    if dates.notna().sum() == 0:
+        return Window(0, int(wanted), None, 0)
+    first = dates.min().date()
+    covered = (as_of - first).days + 1
+    return Window(min(int(wanted), covered - WARMUP_DAYS), int(wanted), first, covered)
 
 
 def backtest(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame, settings: Settings,

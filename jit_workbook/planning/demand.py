@@ -391,7 +391,8 @@ def sales_summary_and_series(sales: pd.DataFrame, skus: Sequence[str] | pd.Serie
 
 def sales_summary_series_and_season(sales: pd.DataFrame, skus: Sequence[str] | pd.Series, as_of: Any,
                                     history_days: int, fallback_price: Any = None, unavailable: Any = None,
-                                    season_days: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, Any]:
+                                    season_days: int = 0, min_days: int = 1,
+                                    ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, Any]:
     """:func:`sales_summary`, plus the SKUs × days demand matrix and valid-day mask it was
     computed from, and — when ``season_days`` is longer than ``history_days`` and the
     sales reach back before the window — the same series over ``season_days`` days as
@@ -404,6 +405,12 @@ def sales_summary_series_and_season(sales: pd.DataFrame, skus: Sequence[str] | p
     series (mask False), so d and σd are measured over the days it was available —
     unless that would leave the SKU no day at all. The summary's ``censored_days``
     counts the days so left out (0 without ``unavailable``).
+
+    ``min_days``: a new item first sold fewer than this many days before the As Of Date
+    (both counted) has its series start ``min_days`` days back all the same, the days
+    before its first sale counting 0, so one early sale is spread over ``min_days`` days
+    instead of read as a daily rate. The summary's ``sold_days`` is the real count of
+    days from the first sale (0 when none), ``spread`` marks the items so treated.
 
     Source: Nahmias (1994), "Demand estimation in lost sales inventory systems", Naval
     Research Logistics 41(6) (sales during a stock-out understate demand).
@@ -420,7 +427,10 @@ def sales_summary_series_and_season(sales: pd.DataFrame, skus: Sequence[str] | p
     enc = encode_sales(sales, skus, as_of)
     as_of_day = day_number(as_of)
     first = _first_sale_days(enc, n_skus)
-    matrix, mask, counted = _matrix(enc, first, as_of_day, int(history_days))
+    sold_days = np.where(first == _NO_DAY, 0, as_of_day - np.minimum(first, as_of_day) + 1)
+    spread = (first != _NO_DAY) & (sold_days < min_days)
+    series_first = np.where(spread, as_of_day - int(min_days) + 1, first)  # a new item's 0s before its first sale
+    matrix, mask, counted = _matrix(enc, series_first, as_of_day, int(history_days))
     censored = np.zeros(n_skus, dtype=np.int64)
     if unavailable is not None:
         unavailable = np.asarray(unavailable, dtype=bool)
@@ -456,12 +466,14 @@ def sales_summary_series_and_season(sales: pd.DataFrame, skus: Sequence[str] | p
             "last_sale": days_to_datetimes(last),
             **capped,
             "censored_days": censored,
+            "sold_days": sold_days,
+            "spread": spread,
         },
         index=pd.Index(np.asarray(skus, dtype=object), dtype="str", name="sku"),
     )
     season = None
     if season_days > history_days and (first != _NO_DAY).any() and first.min() < as_of_day - history_days + 1:
-        season = _matrix(enc, first, as_of_day, int(season_days))[:2]  # same rules, no stock-out days known
+        season = _matrix(enc, series_first, as_of_day, int(season_days))[:2]  # same rules, no stock-out days known
     return summary, matrix, mask, season
 
 

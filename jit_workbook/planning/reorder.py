@@ -233,12 +233,12 @@ def plan_reorder(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFra
     >>> suppliers = pd.DataFrame({"supplier": ["Acme"], "lead_time_days": [10.0],
     ...                           "lead_time_std_days": [1.0]})
     >>> reorder, issues = plan_reorder(stock, sales, suppliers,
-    ...                                Settings(as_of_date=dt.date(2026, 11, 27)))
+    ...                                Settings(as_of_date=dt.date(2026, 11, 27), new_item_days=7))
     >>> print(reorder.loc[0, "reason"])
     12 on hand + 0 on order is at or below the reorder point of 35.3; ordering 24 (2 cases of 12). \
 Safety stock by the normal formula (too little history for its own errors).
 
-    First sold on Nov 18, so the series is 10 days of 1, 3, 1, 3, ...: d = 2,
+    First sold on Nov 18, so the series is 10 days (New Item Days 7 is fewer) of 1, 3, 1, 3, ...: d = 2,
     σd² = 10/9. L = 7 (Stock), σL = 1 (Acme), R = 7, z = 1.644854:
     SS = 1.644854·√(14·10/9 + 4·1) = 7.27 (10 days are too few for the Empirical method's
     windows); s = S = 2·14 + 7.27 = 35.27; need = 35.27 − 12 = 23.27 → 2 cases of 12 = 24.
@@ -264,7 +264,8 @@ Safety stock by the normal formula (too little history for its own errors).
     seasonal_use = np.isin(methods, ("Seasonal", "Auto")).any()
     summary, matrix, mask, season_history = sales_summary_series_and_season(
         sales, sku, as_of, history, fallback_price=np.where(np.isnan(unit_price), unit_cost, unit_price),
-        unavailable=unavailable, season_days=SEASON_HISTORY_DAYS if seasonal_use else 0)
+        unavailable=unavailable, season_days=SEASON_HISTORY_DAYS if seasonal_use else 0,
+        min_days=int(settings.new_item_days))
     d = summary["daily_demand"].to_numpy()
     sd = summary["demand_std"].to_numpy()
     d_window = d  # the series mean: NO DEMAND, days of cover and SLOW stay on it, not on the forecast
@@ -305,6 +306,8 @@ Safety stock by the normal formula (too little history for its own errors).
     position = on_hand + on_order
     trigger = (position <= rop) & (d_window > 0)
     qty, cases, raised = order_qty_parts(np.where(trigger, up_to - position, 0.0), moq, case_pack)
+    one_sale, one_qty = single_sales(sales, sku, as_of)
+    qty, cases, raised, capped = cap_first_orders(qty, cases, raised, one_sale, one_qty, moq, case_pack)
 
     # 7. Status.
     do_not_reorder = stock_status.isin(DO_NOT_REORDER_STATUSES).to_numpy()
@@ -344,7 +347,8 @@ Safety stock by the normal formula (too little history for its own errors).
         qty=suggested, cases=cases, raised=raised, moq=moq, case_pack=case_pack,
         sold_in_window=summary["sold_in_window"].to_numpy(), history=history, flags=flags,
         last_sale=last_sale, as_of_day=day_number(as_of), cover=cover) + _series_notes(summary) \
-        + _safety_reasons(status, settings, windows, shop_floor, protect, abc)
+        + _safety_reasons(status, settings, windows, shop_floor, protect, abc) \
+        + _new_item_notes(summary, int(settings.new_item_days), capped, one_qty, qty)
 
     order_value = suggested * np.nan_to_num(unit_cost, nan=0.0)
     reorder = pd.DataFrame({
@@ -371,6 +375,7 @@ Safety stock by the normal formula (too little history for its own errors).
         "stock_flag": _text(flags),
         "status": _text(status),
         "reason": reasons,
+        "planned_for": pd.Series(pd.Timestamp(as_of), index=range(len(st)), dtype="datetime64[ns]"),
         "unit_cost": unit_cost,
         "unit_price": unit_price,
         "consignment": consignment,
@@ -483,6 +488,68 @@ def _reasons(*, status: np.ndarray, stock_status: pd.Series, check_text: pd.Seri
     return base + _choose([flags == "OBSOLETE", flags == "SLOW"], [obsolete, slow], "")
 
 
+def single_sales(sales: pd.DataFrame, sku: pd.Series, as_of: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per SKU: whether its whole history up to the As Of Date is one sale (one line with a
+    positive Quantity), and that sale's quantity (NaN otherwise).
+
+    >>> sales = pd.DataFrame({"date": pd.to_datetime(["2026-11-19", "2026-11-02", "2026-11-09", "2026-11-30"]),
+    ...                       "sku": ["NEW", "OLD", "OLD", "OLD"], "quantity": [6.0, 1.0, 2.0, 5.0]})
+    >>> [a.tolist() for a in single_sales(sales, pd.Series(["NEW", "OLD", "NONE"]), "2026-11-20")]
+    [[True, False, False], [6.0, nan, nan]]
+    """
+    n = len(sku)
+    if not len(sales) or not n:
+        return np.zeros(n, dtype=bool), np.full(n, np.nan)
+    q = pd.to_numeric(sales["quantity"], errors="coerce")
+    sold = sales.loc[(q > 0).to_numpy() & (pd.to_datetime(sales["date"]) <= pd.Timestamp(as_of)).to_numpy()]
+    per = q[sold.index].groupby(sold["sku"].astype("str").to_numpy()).agg(["size", "max"])
+    lines = sku.map(per["size"]).fillna(0).to_numpy()
+    return lines == 1, np.where(lines == 1, sku.map(per["max"]).to_numpy(dtype=float), np.nan)
+
+
+def cap_first_orders(qty: np.ndarray, cases: np.ndarray, raised: np.ndarray, one_sale: np.ndarray,
+                     one_qty: np.ndarray, moq: np.ndarray, case_pack: np.ndarray):
+    """An item whose whole history is one sale is never ordered more than twice that sale:
+    the order comes down to the most whole case packs (whole units without one) within
+    2 × the sale, and to 0 when that is below the MOQ.
+
+    Returns ``(qty, cases, raised, capped)``; ``capped`` marks the orders brought down.
+
+    >>> [a.tolist() for a in cap_first_orders(np.array([77, 24]), np.array([0, 2]), np.array([False, False]),
+    ...     np.array([True, True]), np.array([6.0, 5.0]), np.array([np.nan, np.nan]), np.array([np.nan, 12.0]))]
+    [[12, 0], [0, 0], [False, False], [True, True]]
+    """
+    over = one_sale & (qty > 2.0 * np.nan_to_num(one_qty) + 1e-9)
+    if not over.any():
+        return qty, cases, raised, over
+    has_pack = case_pack > 0
+    pack = np.where(has_pack, case_pack, 1.0)
+    fit = np.floor(2.0 * np.nan_to_num(one_qty) / pack + 1e-9) * pack
+    fit = np.floor(np.where(~np.isnan(moq) & (fit < moq), 0.0, fit) + 1e-9)
+    qty = np.where(over, fit, qty).astype(np.int64)
+    cases = np.where(over, np.where(has_pack, fit / pack, 0.0), cases).astype(np.int64)
+    return qty, cases, raised & ~over, over
+
+
+def _new_item_notes(summary: pd.DataFrame, min_days: int, capped: np.ndarray, one_qty: np.ndarray,
+                    qty: np.ndarray) -> pd.Series:
+    """Sentences for new items: a short history spread over New Item Days, and a first
+    order held to twice the one sale so far."""
+    days = summary["sold_days"].to_numpy()
+    spread = summary["spread"].to_numpy(dtype=bool)
+    spread_text = (" New item, first sold " + fmt_qty(days) + np.where(days == 1, " day", " days").astype(object)
+                   + f" ago (counting the As Of Date): its sales are spread over {min_days} days (New Item Days), "
+                     "not read as a daily rate.")
+    twice = fmt_qty(2 * np.nan_to_num(one_qty))
+    sale = fmt_qty(np.nan_to_num(one_qty))
+    capped_text = np.where(
+        qty > 0,
+        (" One sale so far (" + sale + "): ordering no more than twice it, " + twice + ".").to_numpy(dtype=object),
+        (" One sale so far (" + sale + "): nothing ordered, as the case pack or MOQ is more than twice it ("
+         + twice + "); type an Order Qty to order anyway.").to_numpy(dtype=object))
+    return _choose([spread], [spread_text], "") + _choose([capped], [capped_text], "")
+
+
 def _series_notes(summary: pd.DataFrame) -> pd.Series:
     """What the daily demand series left out or capped, as sentences to append to the
     reason ("" when nothing): the exceptional sales capped (naming the largest line's
@@ -501,14 +568,27 @@ def _series_notes(summary: pd.DataFrame) -> pd.Series:
 # ---------------------------------------------------------------------------------
 # After the plan
 # ---------------------------------------------------------------------------------
-def keep_owner_edits(new: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
-    """Keep the Order Qty the owner typed on the previous Reorder sheet.
+def keep_owner_edits(new: pd.DataFrame, previous: pd.DataFrame | None, *, review_days: float = 7.0,
+                     drafted: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Keep the Order Qty the owner typed on the previous Reorder sheet, for as long as
+    it is meant for: the review it was typed in.
 
     A previous row's Order Qty counts as the owner's when it is a number (≥ 0) that
     differs from that row's Suggested Qty (a blank Suggested Qty differs from every
-    number). For those SKUs the new plan keeps it as ``order_qty`` (rounded up to a
-    whole unit), recomputes ``order_value`` = order_qty × unit_cost, and appends
-    `` Order Qty 30 is yours (suggested 24).`` to the reason. A blank Order Qty, or one
+    number). It was typed for that row's ``planned_for`` date (the As Of Date of the
+    plan the owner typed it on; blank, as on a sheet from before this column, counts
+    as this plan's date). It is **kept** — as ``order_qty`` (rounded up to a whole
+    unit), with ``order_value`` = order_qty × unit_cost, ``planned_for`` carried over
+    and `` Order Qty 30 is yours (suggested 24).`` appended to the reason — unless
+
+    * orders were drafted from it: ``drafted`` holds a line for the SKU with that
+      quantity, dated on or after the date it was typed for and before this plan's
+      date (a rerun of ``orders`` on the same As Of Date redrafts the same order, so
+      the number stays for it); or
+    * the As Of Date has moved on by the review period: this plan's date − the date it
+      was typed for ≥ ``review_days`` (at least 1 day).
+
+    Then the new suggestion is used and the reason says why. A blank Order Qty, or one
     equal to the Suggested Qty, takes the new suggestion. On a DO NOT REORDER row the
     owner's quantity is not kept: order_qty is 0 and the reason says so.
 
@@ -516,56 +596,109 @@ def keep_owner_edits(new: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Dat
     ----------
     new : DataFrame
         The result of :func:`plan_reorder` (needs sku, suggested_qty, order_qty,
-        order_value, unit_cost, status, reason).
+        order_value, unit_cost, status, reason, planned_for = this plan's As Of Date).
     previous : DataFrame or None
         What the Reorder sheet held before this run: sku, suggested_qty, order_qty
-        (floats, NaN when blank). May be empty, miss SKUs or hold SKUs no longer stocked.
+        (floats, NaN when blank), planned_for (dates, NaT when blank; may be absent).
+        May be empty, miss SKUs or hold SKUs no longer stocked.
+    review_days : float
+        The Review Period Days setting (R).
+    drafted : DataFrame or None
+        The order-lines record (``contract.ORDER_LINES``): po_number, order_date, sku,
+        quantity.
 
     Returns
     -------
-    A copy of ``new`` with order_qty, order_value and reason updated.
+    A copy of ``new`` with order_qty, order_value, planned_for and reason updated.
 
-    Source: the editable-column rule of ``contract.REORDER`` (Order Qty survives a rerun).
+    Source: the editable-column rule of ``contract.REORDER`` (Order Qty survives a rerun
+    of the same review).
 
+    >>> day = pd.Timestamp("2026-11-20")
     >>> new = pd.DataFrame({"sku": ["A", "B"], "suggested_qty": [24, 12], "order_qty": [24, 12],
-    ...                     "order_value": [48.0, 12.0], "unit_cost": [2.0, 1.0],
-    ...                     "status": ["REORDER", "REORDER"], "reason": ["Ordering 24.", "Ordering 12."]})
-    >>> previous = pd.DataFrame({"sku": ["A", "B"], "suggested_qty": [20.0, 10.0], "order_qty": [30.0, 10.0]})
+    ...                     "order_value": [48.0, 12.0], "unit_cost": [2.0, 1.0], "status": ["REORDER"] * 2,
+    ...                     "reason": ["Ordering 24.", "Ordering 12."], "planned_for": [day, day]})
+    >>> previous = pd.DataFrame({"sku": ["A", "B"], "suggested_qty": [20.0, 10.0], "order_qty": [30.0, 10.0],
+    ...                          "planned_for": [day - pd.Timedelta(days=2)] * 2})
     >>> out = keep_owner_edits(new, previous)
-    >>> out["order_qty"].tolist(), out["order_value"].tolist()
-    ([30, 12], [60.0, 12.0])
+    >>> out["order_qty"].tolist(), out["order_value"].tolist(), out.loc[0, "planned_for"].date()
+    ([30, 12], [60.0, 12.0], datetime.date(2026, 11, 18))
     >>> out.loc[0, "reason"]
     'Ordering 24. Order Qty 30 is yours (suggested 24).'
+    >>> print(keep_owner_edits(new, previous, review_days=2).loc[0, "reason"])
+    Ordering 24. Your Order Qty 30, typed for 2026-11-18, is dropped: the As Of Date has moved on by the 2-day review period, so the suggestion is used.
     """
     out = new.copy()
     if previous is None or len(previous) == 0 or len(out) == 0:
         return out
+    today = pd.to_datetime(out["planned_for"]).to_numpy(dtype="datetime64[ns]") if "planned_for" in out \
+        else np.full(len(out), np.datetime64("NaT"), dtype="datetime64[ns]")
     prev = pd.DataFrame({
         "sku": _text(previous["sku"]).str.strip(),
         "prev_suggested": pd.to_numeric(previous["suggested_qty"], errors="coerce").astype(float),
         "prev_order": pd.to_numeric(previous["order_qty"], errors="coerce").astype(float),
+        "prev_for": pd.to_datetime(previous["planned_for"], errors="coerce") if "planned_for" in previous
+        else pd.Series(pd.NaT, index=previous.index, dtype="datetime64[ns]"),
     }).drop_duplicates("sku")
     merged = pd.DataFrame({"sku": _text(out["sku"])}).merge(prev, on="sku", how="left")
     typed_qty = merged["prev_order"].to_numpy()
     prev_suggested = merged["prev_suggested"].to_numpy()
     typed = (typed_qty >= 0) & ~(np.abs(typed_qty - prev_suggested) <= 1e-9)
     owner_qty = np.ceil(np.where(typed, typed_qty, 0.0) - 1e-9).astype(np.int64)
+    typed_for = merged["prev_for"].to_numpy(dtype="datetime64[ns]")
+    typed_for = np.where(np.isnat(typed_for), today, typed_for)
+    age = (today - typed_for) / np.timedelta64(1, "D")
+    period = max(float(review_days), 1.0)
+    expired = typed & (age >= period - 1e-9)
+    po = _drafted_from(merged["sku"], owner_qty, typed_for, today, drafted)
+    was_drafted = typed & ~expired & po.ne("").to_numpy()
     never = out["status"].to_numpy(dtype=object) == DO_NOT_REORDER
-    keep = typed & ~never
+    keep = typed & ~never & ~expired & ~was_drafted
     cleared = typed & never & (owner_qty > 0)
 
     order_qty = np.select([keep, cleared], [owner_qty, 0], out["order_qty"].to_numpy()).astype(np.int64)
     out["order_qty"] = order_qty
     unit_cost = pd.to_numeric(out["unit_cost"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     out["order_value"] = order_qty * np.nan_to_num(unit_cost, nan=0.0)
+    if "planned_for" in out:
+        out["planned_for"] = pd.Series(np.where(keep, typed_for, today), index=out.index, dtype="datetime64[ns]")
     owner_text = fmt_qty(owner_qty)
+    typed_day = pd.Series(pd.to_datetime(typed_for)).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+    dropped = " Your Order Qty " + owner_text + ", typed for " + typed_day + ", is dropped: "
     note = _choose(
-        [keep, cleared],
+        [keep, cleared, expired & ~never, was_drafted & ~never],
         [" Order Qty " + owner_text + " is yours (suggested " + fmt_qty(out["suggested_qty"]) + ").",
-         " Your Order Qty " + owner_text + " was set to 0: this item is never reordered."],
+         " Your Order Qty " + owner_text + " was set to 0: this item is never reordered.",
+         dropped + f"the As Of Date has moved on by the {period:g}-day review period, so the suggestion is used.",
+         dropped + "it was drafted on " + po + ", so the suggestion is used (mark that order SENT once it "
+                   "has gone)."],
         "")
     out["reason"] = pd.Series((_text(out["reason"]) + note).to_numpy(), index=out.index, dtype="str")
     return out
+
+
+def _drafted_from(sku: pd.Series, qty: np.ndarray, typed_for: np.ndarray, today: np.ndarray,
+                  drafted: pd.DataFrame | None) -> pd.Series:
+    """Per row, the PO number an order line for this SKU and quantity was drafted on,
+    from the date the quantity was typed for up to (not including) this plan's date; "" when none."""
+    found = pd.Series("", index=range(len(sku)), dtype="str")
+    if drafted is None or len(drafted) == 0:
+        return found
+    lines = pd.DataFrame({
+        "sku": _text(drafted["sku"]).str.strip().to_numpy(),
+        "line_qty": pd.to_numeric(drafted["quantity"], errors="coerce").to_numpy(dtype=float),
+        "order_date": pd.to_datetime(drafted["order_date"], errors="coerce").to_numpy(),
+        "po": _text(drafted["po_number"]).str.strip().to_numpy(),
+    })
+    rows = pd.DataFrame({"sku": _text(sku).to_numpy(), "qty": qty.astype(float), "typed_for": typed_for,
+                         "today": today, "i": np.arange(len(sku))})
+    hits = rows.merge(lines, on="sku")
+    hits = hits[(np.abs(hits["line_qty"] - hits["qty"]) <= 1e-9) & (hits["order_date"] >= hits["typed_for"])
+                & (hits["order_date"] < hits["today"])]
+    if len(hits):
+        first = hits.sort_values("order_date").drop_duplicates("i")
+        found.iloc[first["i"].to_numpy()] = first["po"].to_numpy()
+    return found
 
 
 def summarise(reorder: pd.DataFrame) -> dict[str, Any]:

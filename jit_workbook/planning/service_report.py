@@ -155,4 +155,4 @@ def service_kept(per_sku: pd.DataFrame, measure: str, end=None) -> pd.DataFrame:
     out["sk_stock_ratio"] = pooled["stock_ratio"].to_numpy(dtype=float)
     out["sk_skus"] = pooled["skus"].fillna(0).to_numpy(dtype=int)
     out["sk_end"] = pd.Timestamp(end) if end is not None else pd.NaT
-    return out[[c.field for c in K.BACKTEST.beside]]
+    return out.reindex(columns=[c.field for c in K.BACKTEST.beside])  # the window columns: filled by the caller
