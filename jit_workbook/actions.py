@@ -19,7 +19,7 @@ import pandas as pd
 from . import contract as K
 from .errors import Issue
 from .io.parse import Grid, ShopInputs, parse_inputs, parse_sheet
-from .planning import keep_owner_edits, plan_reorder, summarise
+from .planning import keep_owner_edits, plan_reorder, summarise, to_do_order
 from .planning.availability import out_of_stock_days
 from .planning.backtest import backtest as replay
 from .planning.service_report import service_kept
@@ -39,7 +39,7 @@ class Book(Protocol):
 
     def read(self, names: list[str], optional: frozenset[str] = frozenset()) -> dict[str, Grid]: ...
 
-    def write(self, sheets: dict[str, pd.DataFrame]) -> None: ...
+    def write(self, sheets: dict[str, pd.DataFrame], look: K.Look | None = None) -> None: ...
 
     def status(self, message: str) -> None: ...
 
@@ -119,9 +119,14 @@ def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -
     if len(open_qty):  # say which purchase orders the On Order figure includes
         why = reorder["sku"].map(open_qty.set_index("sku")["reason"])
         reorder["reason"] = reorder["reason"].where(why.isna(), reorder["reason"] + " On order includes " + why + ".")
-    planned.reorder = reorder
+    planned.reorder = to_do_order(reorder)  # the rows to act on first: the week's to-do list
     issues += plan_issues
     return planned
+
+
+def look(p: Planned) -> K.Look:
+    """What the written sheets take from the Settings: the Currency and the Business Name."""
+    return K.Look(p.inputs.settings.currency, p.inputs.settings.business_name)
 
 
 def with_measured_lead_times(suppliers: pd.DataFrame, receipts: pd.DataFrame) -> pd.DataFrame:
@@ -158,7 +163,7 @@ def recalculate(book: Book, progress: Callable[[str], None] | None = None) -> Re
     dashboard = kpis(p.reorder, p.inputs.sales, p.inputs.settings, log, p.previous(K.BACKTEST.block))
     say("writing Reorder, Dashboard and Data Issues")
     book.write({K.REORDER.name: p.reorder[K.REORDER.fields], K.DASHBOARD.name: dashboard,
-                K.DATA_ISSUES.name: issues_frame(p.issues)})
+                K.DATA_ISSUES.name: issues_frame(p.issues)}, look(p))
     return RecalcResult(p.inputs.settings, p.reorder, p.issues, summarise(p.reorder))
 
 
@@ -195,7 +200,7 @@ def monthly_review(book: Book, progress: Callable[[str], None] | None = None) ->
     dashboard = kpis(p.reorder, p.inputs.sales, settings, log, p.previous(K.BACKTEST.block))
     say("writing Obsolete Review, Review Log and Dashboard")
     book.write({K.REORDER.name: p.reorder[K.REORDER.fields], K.OBSOLETE_REVIEW.name: review,
-                K.REVIEW_LOG.name: log, K.DASHBOARD.name: dashboard, K.DATA_ISSUES.name: issues_frame(p.issues)})
+                K.REVIEW_LOG.name: log, K.DASHBOARD.name: dashboard, K.DATA_ISSUES.name: issues_frame(p.issues)}, look(p))
     return ReviewResult(settings, month, review, p.issues)
 
 
@@ -281,7 +286,7 @@ def draft_orders(book: Book, progress: Callable[[str], None] | None = None, *, s
     summary = measured_lead_times(p.inputs.receipts, promised=p.inputs.suppliers)
     say("writing Orders")
     book.write({K.REORDER.name: p.reorder[K.REORDER.fields], K.ORDERS.name: orders_sheet(rows, summary),
-                K.ORDER_LINES.name: lines, K.DATA_ISSUES.name: issues_frame(p.issues)})
+                K.ORDER_LINES.name: lines, K.DATA_ISSUES.name: issues_frame(p.issues)}, look(p))
     return OrdersResult(settings, orders, p.issues, folder / settings.plan_date().isoformat(), failed)
 
 
@@ -349,7 +354,7 @@ def run_backtest(book: Book, progress: Callable[[str], None] | None = None) -> B
     table = pd.concat([table.iloc[[-1]], table.iloc[:-1]], ignore_index=True)  # All SKUs first: the charts
     kept = service_kept(result.per_sku, settings.service_measure, result.overall.get("end"))
     say("writing Backtest")
-    book.write({K.BACKTEST.name: with_block(K.BACKTEST, table, kept), K.DATA_ISSUES.name: issues_frame(p.issues)})
+    book.write({K.BACKTEST.name: with_block(K.BACKTEST, table, kept), K.DATA_ISSUES.name: issues_frame(p.issues)}, look(p))
     return BacktestSummary(settings, result.overall, p.issues)
 
 

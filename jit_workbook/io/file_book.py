@@ -41,11 +41,14 @@ class FileBook:
     def read(self, names: list[str], optional: frozenset[str] = frozenset()) -> dict[str, Grid]:
         return read_grids(self.path, names, optional)
 
-    def write(self, sheets: dict[str, pd.DataFrame]) -> None:
+    def write(self, sheets: dict[str, pd.DataFrame], look: K.Look | None = None) -> None:
+        """Write the output sheets; ``look`` (the Settings' Currency and Business Name) sets
+        the money formats and the printed footer (see :func:`~.xlsx_patch.plan_patch`)."""
         if self.output.resolve() == self.path.resolve():
             source = self.path.read_bytes()
             atomic_replace(backup_path(self.path), lambda fh: fh.write(source))
-        patch_sheets(self.path, self.output, sheets, contract_sheets={n: K.sheet(n).layout for n in sheets})
+        patch_sheets(self.path, self.output, sheets, contract_sheets={n: K.sheet(n).layout for n in sheets},
+                     look=look)
 
     @property
     def folder(self) -> Path:
