@@ -125,8 +125,12 @@ def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -
 
 
 def look(p: Planned) -> K.Look:
-    """What the written sheets take from the Settings: the Currency and the Business Name."""
-    return K.Look(p.inputs.settings.currency, p.inputs.settings.business_name)
+    """What the written sheets take from the Settings: the Currency, the Business Name and
+    the Order Folder (as the Orders sheet's links see it: relative to the workbook's
+    folder unless the setting is an absolute path)."""
+    s = p.inputs.settings
+    folder = Path(s.order_folder).expanduser()
+    return K.Look(s.currency, s.business_name, str(folder) if folder.is_absolute() else folder.as_posix())
 
 
 def with_measured_lead_times(suppliers: pd.DataFrame, receipts: pd.DataFrame) -> pd.DataFrame:
@@ -261,7 +265,8 @@ def draft_orders(book: Book, progress: Callable[[str], None] | None = None, *, s
         if not order.sent:
             write_order_xlsx(order, xlsx, settings.business_name)
             write_order_pdf(order, pdf, settings.business_name)
-        order.order_file, order.email_draft = str(xlsx), str(eml)
+        # Shown relative to the Order Folder ("2026-11-20/PO-… Acme.xlsx"); the cell links to the file.
+        order.order_file, order.email_draft = xlsx.relative_to(folder).as_posix(), eml.relative_to(folder).as_posix()
         if order.email:
             message = build_draft(order, settings, [xlsx, pdf])
             if not order.sent:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["text", "number", "integer", "date", "choice", "percent", "money"]
+Kind = Literal["text", "number", "integer", "date", "choice", "percent", "money", "link"]
 Role = Literal["input", "output"]
 
 # Number formats (Excel format codes). Kept here so template and docs agree.
@@ -299,8 +299,9 @@ ORDERS = Sheet(
         C("Order Value", "order_value", "money", width=12, number_format=FMT_MONEY),
         C("Min Order Value", "min_order_value", "money", width=12, number_format=FMT_MONEY),
         C("Meets Minimum", "meets_minimum", "choice", width=10, choices=YES_NO),
-        C("Order File", "order_file", width=40),
-        C("Email Draft", "email_draft", width=40),
+        C("Order File", "order_file", "link", width=40,
+          doc="The order sheet, relative to the Order Folder; click it to open the file."),
+        C("Email Draft", "email_draft", width=40, doc="The email draft (.eml), relative to the Order Folder."),
         C("Status", "status", width=30),
     ),
     doc="One row per supplier purchase order (filled by Draft Orders).",
@@ -507,7 +508,7 @@ HIGHLIGHTS = {
 # Sheets set up for printing: landscape, one page wide, header row on every page, a
 # footer (every output sheet the owner sees; Order Lines is hidden).
 PRINTED = ("Reorder", "Orders", "Obsolete Review", "Review Log", "Dashboard", "Backtest", "Data Issues")
-WRAP_KINDS = frozenset({"text", "choice"})
+WRAP_KINDS = frozenset({"text", "choice", "link"})
 
 
 def display_width(col: Column) -> float:
@@ -587,7 +588,9 @@ def footer(business_name: str) -> str:
 @dataclass(frozen=True)
 class Look:
     """What the written sheets take from the Settings: money in ``currency``, the printed
-    footer with ``business_name``."""
+    footer with ``business_name``, and ``order_folder`` (the Order Folder as seen from
+    the workbook's folder) that ``link`` cells open their file names in."""
 
     currency: str = "GBP"
     business_name: str = ""
+    order_folder: str = ""

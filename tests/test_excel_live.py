@@ -208,13 +208,16 @@ def test_text_stays_text(xl_engine, shop, tmp_path):
     wb = openpyxl.load_workbook(shop)
     wb["Sales"]["B2"] = "00123"  # a sale for the new SKU, typed as text
     wb.save(shop)
+    stock = openpyxl.load_workbook(shop)["Stock"]
     live, _ = live_mode(shop, tmp_path)
-    ws = openpyxl.load_workbook(live)["Reorder"]
-    cells = {a: (ws[a].value, ws[a].data_type) for a in ("B2", "A3", "B4", "B5")}
+    ws = openpyxl.load_workbook(live)["Reorder"]  # rows in to-do order: found by SKU
+    row_of = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    at = {a: f"{a[0]}{row_of[stock[f'A{a[1:]}'].value]}" for a in ("B2", "A3", "B4", "B5")}
+    cells = {a: (ws[at[a]].value, ws[at[a]].data_type) for a in at}
     assert cells == {"B2": ('=HYPERLINK("x")', "s"), "A3": ("00123", "s"), "B4": ("2026-03", "s"),
                      "B5": ("+44 cable", "s")}
-    assert ws["B2"].quotePrefix and not ws["A3"].quotePrefix  # SKU column is formatted "@" instead
-    assert ws["A3"].number_format == "@"
+    assert ws[at["B2"]].quotePrefix and not ws[at["A3"]].quotePrefix  # SKU column is formatted "@" instead
+    assert ws[at["A3"]].number_format == "@"
     assert differences(live, file_mode(shop, tmp_path)) == []
 
 

@@ -321,3 +321,21 @@ def test_libreoffice_opens_and_prints_the_worked_book(worked, tmp_path):
     assert "Reorder" in text and f"Page 1 of {len(pages)}" in text
     assert float(pages[0].mediabox.width) > float(pages[0].mediabox.height)  # landscape
     assert "Reason" in text and "Status" in text  # every column on the one page wide
+
+
+# ---------------------------------------------------------------------------------
+# Orders: file names relative to the Order Folder, as links that open the file
+# ---------------------------------------------------------------------------------
+def test_orders_show_the_file_name_relative_to_the_order_folder_as_a_link(worked):
+    root = sheet_xml(worked, "Orders")
+    col = K.ORDERS.letter("order_file")
+    cells = [c for c in root.iterfind(".//m:c", NS) if re.fullmatch(f"{col}\\d+", c.get("r")) and c.get("r") != f"{col}1"]
+    assert cells
+    for cell in cells:
+        name = cell.find("m:v", NS).text
+        assert not Path(name).is_absolute() and re.fullmatch(r"\d{4}-\d\d-\d\d/PO-[^/]+\.xlsx", name)
+        link = re.fullmatch(r'HYPERLINK\("([^"]+)","([^"]+)"\)', cell.find("m:f", NS).text)
+        assert link.group(2) == name and link.group(1) == f"orders/{name}"
+        assert (worked.parent / link.group(1)).is_file()  # the link opens the order sheet beside the workbook
+    drafts = sheet_frame(worked, "Orders")["Email Draft"].dropna()
+    assert len(drafts) and all(not Path(d).is_absolute() and d.endswith(".eml") for d in drafts)

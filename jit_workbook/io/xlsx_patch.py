@@ -46,6 +46,7 @@ import pandas as pd
 
 from jit_workbook import contract
 from jit_workbook.errors import MissingSheetError, WorkbookError
+from jit_workbook.safe_text import hyperlink_formulas
 from jit_workbook.io.xlsx_charts import fit_chart_ranges, sheet_charts
 from jit_workbook.io.xlsx_styles import StyleBook
 from jit_workbook.io.xlsx_parts import (
@@ -64,6 +65,7 @@ MAX_ROWS = 1_048_576  # Excel's last row
 MAX_TEXT = 32_767  # Excel's longest cell text, in characters
 
 TEXT_KINDS = frozenset({"text", "choice"})
+LINK_KINDS = frozenset({"link"})  # a file name that opens the file: HYPERLINK formula, name cached
 NUMBER_KINDS = frozenset({"number", "integer", "money", "percent"})
 DATE_KINDS = frozenset({"date"})
 
@@ -180,7 +182,8 @@ def plan_patch(
         part = found[name][0]
         formats = contract.number_formats(spec, look.currency) if style_book is not None else None
         new_xml, last_row = patch_worksheet(zin.read(part), frame, spec, date1904=date1904,
-                                            formats=formats, style_book=style_book)
+                                            formats=formats, style_book=style_book,
+                                            link_folder=look.order_folder if look is not None else None)
         if look is not None:
             new_xml = set_footer_name(new_xml, look.business_name)
         replaced[part] = new_xml
@@ -323,6 +326,7 @@ class _Layout:
 def patch_worksheet(
     xml: bytes, frame: pd.DataFrame, spec: contract.Sheet, *, date1904: bool = False,
     formats: Mapping[str, str | tuple[str, ...]] | None = None, style_book: StyleBook | None = None,
+    link_folder: str | None = None,
 ) -> tuple[bytes, int]:
     """A worksheet part with rows 2+ replaced by ``frame``; returns ``(xml, last_row)``.
 
@@ -333,6 +337,7 @@ def patch_worksheet(
     formats, style_book: field -> a number format for the column, or one per row from
         row 2 (rows past the end keep the column's); cells get a style like the column's
         with that format, from ``style_book`` (which records any style it must add).
+    link_folder: where ``link`` columns' file names are (see ``rows_xml``).
     """
     if xml[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise WorkbookError(
@@ -379,7 +384,7 @@ def patch_worksheet(
         else:
             styles[col] = style_book.with_format(base, code)
     widths = {c: w for c, w in _column_widths(head, spec).items() if contract.wraps(spec.columns[c - 1])}
-    body = rows_xml(frame, spec, styles, prefix=prefix, date1904=date1904, widths=widths)
+    body = rows_xml(frame, spec, styles, prefix=prefix, date1904=date1904, widths=widths, link_folder=link_folder)
     last_row = max(2, len(frame) + 1)
     last_col = max(len(fields), layout.header_last_col)
     dimension = f"A1:{contract.column_letter(last_col)}{last_row}".encode()
@@ -490,6 +495,7 @@ def rows_xml(
     prefix: str = "",
     date1904: bool = False,
     widths: Mapping[int, float] | None = None,
+    link_folder: str | None = None,
 ) -> str:
     """``<row>`` elements for sheet rows 2.. from ``frame`` (the inside of ``<sheetData>``).
 
@@ -497,6 +503,9 @@ def rows_xml(
         row whose text takes more than one line there is written as tall as it needs
         (:func:`row_heights`), since neither Excel nor LibreOffice fits a row to wrapped
         text written by another program.
+    link_folder: ``link`` columns become ``HYPERLINK("<link_folder>/<name>","<name>")``
+        formulas with the name as cached value (:func:`~jit_workbook.safe_text.hyperlink_formulas`);
+        None writes them as plain text.
     styles: one-based column -> cell style index (``s``), or a list of one per row;
         columns without one get no ``s``.
     Each cell is ``<c r="B5" s="3">...</c>``; blank values become ``<c r="B5" s="3"/>`` so
@@ -536,7 +545,17 @@ def rows_xml(
         values = frame[column.field]
         pieces[:, base] = f'<{p}c r="{contract.column_letter(col_no)}'
         pieces[:, base + 1] = rows
-        if column.kind in TEXT_KINDS:
+        if column.kind in LINK_KINDS and link_folder is not None:
+            text, blank, keep_space = text_values(values)
+            formula, _, _ = text_values(hyperlink_formulas(link_folder, values))
+            linked = formula != ""  # else (a name too long for a link): plain text
+            plain = '"' + s_attr + f' t="inlineStr"><{p}is><{p}t>'
+            spaced = '"' + s_attr + f' t="inlineStr"><{p}is><{p}t xml:space="preserve">'
+            link = '"' + s_attr + f' t="str"><{p}f>' + formula + f'</{p}f><{p}v>'
+            pieces[:, base + 2] = np.where(linked, link, np.where(keep_space, spaced, plain))
+            pieces[:, base + 3] = text
+            pieces[:, base + 4] = np.where(linked, f"</{p}v></{p}c>", f"</{p}t></{p}is></{p}c>")
+        elif column.kind in TEXT_KINDS or column.kind in LINK_KINDS:
             text, blank, keep_space = text_values(values)
             plain = '"' + s_attr + f' t="inlineStr"><{p}is><{p}t>'
             spaced = '"' + s_attr + f' t="inlineStr"><{p}is><{p}t xml:space="preserve">'
