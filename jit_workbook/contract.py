@@ -506,8 +506,8 @@ HIGHLIGHTS = {
     "SLOW": ("DDEBF7", "1F4E78"),        # blue: more stock than months of sales
 }
 # Sheets set up for printing: landscape, one page wide, header row on every page, a
-# footer (every output sheet the owner sees; Order Lines is hidden).
-PRINTED = ("Reorder", "Orders", "Obsolete Review", "Review Log", "Dashboard", "Backtest", "Data Issues")
+# footer. Backtest (42 columns) is left out: one page wide it would be unreadable.
+PRINTED = ("Reorder", "Orders", "Obsolete Review", "Review Log", "Dashboard", "Data Issues")
 WRAP_KINDS = frozenset({"text", "choice", "link"})
 
 

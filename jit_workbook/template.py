@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 import zipfile
 from pathlib import Path
@@ -35,7 +36,7 @@ OUTPUT_FILL = PatternFill("solid", fgColor="548235")
 EDITABLE_FILL = PatternFill("solid", fgColor="FFF2CC")
 TABLE_STYLE = {"input": "TableStyleLight9", "output": "TableStyleLight11"}
 LAST_ROW = 1048576
-CM = 360000  # EMU in a centimetre
+ROW_CM = 15 / 72 * 2.54  # a 15-point row, in centimetres
 
 
 def build_template(path: Path | None = None, settings: dict[str, Any] | None = None) -> bytes:
@@ -100,9 +101,6 @@ def _show_axes(chart) -> None:
 def _dashboard_charts(ws) -> None:
     """Native charts beside the Dashboard table, on the fixed row blocks of the contract."""
     from openpyxl.chart import BarChart, Reference
-    from openpyxl.drawing.spreadsheet_drawing import AbsoluteAnchor
-    from openpyxl.drawing.xdr import XDRPoint2D, XDRPositiveSize2D
-    from openpyxl.utils.units import cm_to_EMU
 
     blocks = K.dashboard_rows()
 
@@ -119,25 +117,17 @@ def _dashboard_charts(ws) -> None:
         _show_axes(chart)
         return chart
 
-    # Right of the table after one blank column, so no chart covers a filled cell; placed
-    # by position, not by row, so rows that grow with wrapped Notes do not push them apart.
-    x = _column_left(ws, len(K.DASHBOARD.columns) + 1) + CM
+    # Right of the table after one blank column, so no chart covers a filled cell. Each is
+    # anchored to a row far enough below the last for 15-point rows; rows that grow with
+    # wrapped Notes only move the charts further apart, never onto each other.
+    beside = K.column_letter(len(K.DASHBOARD.columns) + 2)
     top = bar("Largest obsolete and slow items", "top", horizontal=True)
     top.x_axis.scaling.orientation = "maxMin"  # largest at the top
     top.height = 10  # room for all ten "SKU — Description" labels
-    y = CM // 2
+    row = 2
     for chart in (bar("Stock value by flag", "flags"), top, bar("Flagged stock value by month", "months")):
-        size = XDRPositiveSize2D(cm_to_EMU(chart.width), cm_to_EMU(chart.height))
-        chart.anchor = AbsoluteAnchor(pos=XDRPoint2D(x, y), ext=size)
-        ws.add_chart(chart)
-        y += size.cy + CM // 2
-
-
-def _column_left(ws, columns: int) -> int:
-    """EMU from the sheet's left edge to the right of its first ``columns`` columns
-    (Excel's rule: a width of w characters is trunc(w × 7 + 5) pixels of 9,525 EMU)."""
-    widths = (ws.column_dimensions[K.column_letter(j)].width or 8.43 for j in range(1, columns + 1))
-    return sum(int(w * 7 + 5) for w in widths) * 9525
+        ws.add_chart(chart, f"{beside}{row}")
+        row += math.ceil(chart.height / ROW_CM) + 1
 
 
 def _backtest_chart(ws) -> None:
