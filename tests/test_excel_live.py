@@ -385,3 +385,27 @@ def test_backtest_button_writes_what_the_command_line_writes(xl_engine, shop, tm
     assert rows[0]["Actual SKUs"] > 0 and rows[0]["JIT Avg Stock Value"] < rows[0]["Just In Case Avg Stock Value"]
     written = {address.split("!")[0].strip("'") for address, _ in xl_engine.value_writes}
     assert written == {K.BACKTEST.name}  # inputs are only read
+
+
+def test_draft_orders_button_writes_the_links_the_command_line_writes(xl_engine, shop, tmp_path):
+    """Orders in Excel: each Order File is the name relative to the Order Folder, as the
+    same HYPERLINK formula the file writer stores; money in the Currency."""
+    live = tmp_path / "live" / shop.name
+    live.parent.mkdir()
+    shutil.copyfile(shop, live)
+    book = xw.Book(live)
+    book.sheets["Orders"].activate()
+    xl_engine.set_caller(book)
+    assert excel.main().startswith("5 purchase orders")
+    book.save(live)
+    exp = tmp_path / "file" / shop.name
+    exp.parent.mkdir()
+    shutil.copyfile(shop, exp)
+    actions.draft_orders(FileBook(exp))
+    got, want = openpyxl.load_workbook(live)["Orders"], openpyxl.load_workbook(exp)["Orders"]
+    col = K.ORDERS.letter("order_file")
+    links = [got[f"{col}{r}"].value for r in range(2, 7)]
+    assert links == [want[f"{col}{r}"].value for r in range(2, 7)]
+    assert all(v.startswith('=HYPERLINK("orders/') and v.endswith('.xlsx")') for v in links)
+    value = K.ORDERS.letter("order_value")
+    assert got[f"{value}2"].number_format == want[f"{value}2"].number_format == '"£"#,##0.00'
