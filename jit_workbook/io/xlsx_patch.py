@@ -18,7 +18,8 @@ charts, images, sparklines and more. Instead :func:`patch_sheets` rewrites only
 
 and copies every other zip entry unchanged: same name, same order, same bytes, same
 compression. Strings are written as inline strings, so ``sharedStrings.xml`` is never
-touched. Cell styles come from the sheet's own formatted row 2, so number formats set in
+touched (a ``link`` column, the Orders sheet's Order File, is our own ``HYPERLINK``
+formula around the quoted file name, with the name as its cached value). Cell styles come from the sheet's own formatted row 2, so number formats set in
 the template (or by the owner) carry over to every written row; a row whose wrapped
 text takes several lines is written that tall.
 
