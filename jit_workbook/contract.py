@@ -517,10 +517,10 @@ def display_width(col: Column) -> float:
     ``WIDTH_CAP``.
 
     >>> display_width(REORDER.column("reason")), display_width(REORDER.column("status"))
-    (48, 16)
+    (48, 18)
     """
     header = max(len(col.name) / 2, max((len(w) for w in col.name.split()), default=0)) + 2
-    content = max([col.width] + [len(c) + 2 for c in col.choices])
+    content = max([col.width] + [len(c) + 4 for c in col.choices])  # room for the indent and bold highlight
     return min(WIDTH_CAP, max(content, header))
 
 
