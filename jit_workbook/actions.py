@@ -21,7 +21,7 @@ from .data_issues import grouped, row_count
 from .errors import Issue, JitError, WorkbookError
 from .io.counts import counted_stock
 from .io.parse import Grid, ShopInputs, check_owner_headers, header_map, parse_inputs, parse_sheet
-from .planning import keep_owner_edits, plan_reorder, summarise
+from .planning import keep_owner_edits, plan_reorder, summarise, to_do_order
 from .planning.availability import out_of_stock_days
 from .planning.backtest import MIN_REPLAY_DAYS, WARMUP_DAYS, Window, replay_window
 from .planning.backtest import backtest as replay
@@ -43,7 +43,7 @@ class Book(Protocol):
 
     def read(self, names: list[str], optional: frozenset[str] = frozenset()) -> dict[str, Grid]: ...
 
-    def write(self, sheets: dict[str, pd.DataFrame]) -> None: ...
+    def write(self, sheets: dict[str, pd.DataFrame], look: K.Look | None = None) -> None: ...
 
     def status(self, message: str) -> None: ...
 
@@ -139,9 +139,18 @@ def plan(book: Book, say: Callable[[str], None], outputs: tuple[K.Sheet, ...]) -
     if len(count_notes):  # say where a counted On Hand came from
         why = reorder["sku"].map(count_notes)
         reorder["reason"] = reorder["reason"].where(why.isna(), (reorder["reason"] + " " + why).str.strip())
-    planned.reorder = reorder
+    planned.reorder = to_do_order(reorder)  # the rows to act on first: the week's to-do list
     issues += plan_issues
     return planned
+
+
+def look(p: Planned) -> K.Look:
+    """What the written sheets take from the Settings: the Currency, the Business Name and
+    the Order Folder (as the Orders sheet's links see it: relative to the workbook's
+    folder unless the setting is an absolute path)."""
+    s = p.inputs.settings
+    folder = Path(s.order_folder).expanduser()
+    return K.Look(s.currency, s.business_name, str(folder) if folder.is_absolute() else folder.as_posix())
 
 
 def with_measured_lead_times(suppliers: pd.DataFrame, receipts: pd.DataFrame) -> pd.DataFrame:
@@ -181,7 +190,7 @@ def recalculate(book: Book, progress: Callable[[str], None] | None = None) -> Re
     dashboard = kpis(p.reorder, p.inputs.sales, p.inputs.settings, log, p.previous(K.BACKTEST.block))
     say("writing Reorder, Dashboard and Data Issues")
     book.write({K.REORDER.name: p.reorder[K.REORDER.fields], K.DASHBOARD.name: dashboard,
-                K.DATA_ISSUES.name: issues_frame(p.issues)})
+                K.DATA_ISSUES.name: issues_frame(p.issues)}, look(p))
     return RecalcResult(p.inputs.settings, p.reorder, p.issues, summarise(p.reorder), p.unmarked)
 
 
@@ -218,7 +227,7 @@ def monthly_review(book: Book, progress: Callable[[str], None] | None = None) ->
     dashboard = kpis(p.reorder, p.inputs.sales, settings, log, p.previous(K.BACKTEST.block))
     say("writing Obsolete Review, Review Log and Dashboard")
     book.write({K.REORDER.name: p.reorder[K.REORDER.fields], K.OBSOLETE_REVIEW.name: review,
-                K.REVIEW_LOG.name: log, K.DASHBOARD.name: dashboard, K.DATA_ISSUES.name: issues_frame(p.issues)})
+                K.REVIEW_LOG.name: log, K.DASHBOARD.name: dashboard, K.DATA_ISSUES.name: issues_frame(p.issues)}, look(p))
     return ReviewResult(settings, month, review, p.issues)
 
 
@@ -279,7 +288,8 @@ def draft_orders(book: Book, progress: Callable[[str], None] | None = None, *, s
         if not order.sent:
             write_order_xlsx(order, xlsx, settings.business_name)
             write_order_pdf(order, pdf, settings.business_name)
-        order.order_file, order.email_draft = str(xlsx), str(eml)
+        # Shown relative to the Order Folder ("2026-11-20/PO-… Acme.xlsx"); the cell links to the file.
+        order.order_file, order.email_draft = xlsx.relative_to(folder).as_posix(), eml.relative_to(folder).as_posix()
         if order.email:
             message = build_draft(order, settings, [xlsx, pdf])
             if not order.sent:
@@ -308,7 +318,7 @@ def draft_orders(book: Book, progress: Callable[[str], None] | None = None, *, s
     say("writing Orders")
     try:
         book.write({K.REORDER.name: p.reorder[K.REORDER.fields], K.ORDERS.name: orders_sheet(rows, summary),
-                    K.ORDER_LINES.name: lines, K.DATA_ISSUES.name: issues_frame(p.issues)})
+                    K.ORDER_LINES.name: lines, K.DATA_ISSUES.name: issues_frame(p.issues)}, look(p))
     except WorkbookError as exc:  # the workbook is unchanged, but the order files are not
         made = _what_was_made(orders, sent_before, folder / settings.plan_date().isoformat())
         raise WorkbookError(f"{exc} {made}") from None
@@ -396,7 +406,7 @@ def run_backtest(book: Book, progress: Callable[[str], None] | None = None) -> B
     kept["sk_days"] = float(window.days)
     kept["sk_window_note"] = [window.note] + [""] * (len(kept) - 1) if len(kept) else []
     say("writing Backtest")
-    book.write({K.BACKTEST.name: with_block(K.BACKTEST, table, kept), K.DATA_ISSUES.name: issues_frame(p.issues)})
+    book.write({K.BACKTEST.name: with_block(K.BACKTEST, table, kept), K.DATA_ISSUES.name: issues_frame(p.issues)}, look(p))
     return BacktestSummary(settings, result.overall, p.issues, window)
 
 

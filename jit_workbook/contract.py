@@ -16,12 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["text", "number", "integer", "date", "choice", "percent", "money"]
+Kind = Literal["text", "number", "integer", "date", "choice", "percent", "money", "link"]
 Role = Literal["input", "output"]
 
 # Number formats (Excel format codes). Kept here so template and docs agree.
 FMT_TEXT = "@"
-FMT_QTY = "#,##0.##;-#,##0.##;0"  # whole numbers show no decimals, metres of fabric do
+# Quantities: General shows 12 as "12" and 2.5 metres as "2.5" (a "#,##0.##" format shows
+# "12." in Excel). Money follows the workbook's Currency: see money_format().
+FMT_QTY = "General"
 FMT_INT = "#,##0"
 FMT_ONE_DECIMAL = "#,##0.0"
 FMT_MONEY = "#,##0.00"
@@ -319,8 +321,9 @@ ORDERS = Sheet(
         C("Order Value", "order_value", "money", width=12, number_format=FMT_MONEY),
         C("Min Order Value", "min_order_value", "money", width=12, number_format=FMT_MONEY),
         C("Meets Minimum", "meets_minimum", "choice", width=10, choices=YES_NO),
-        C("Order File", "order_file", width=40),
-        C("Email Draft", "email_draft", width=40),
+        C("Order File", "order_file", "link", width=40,
+          doc="The order sheet, relative to the Order Folder; click it to open the file."),
+        C("Email Draft", "email_draft", width=40, doc="The email draft (.eml), relative to the Order Folder."),
         C("Status", "status", width=30, choices=ORDER_STATUSES, editable=True,
           doc="DRAFTED when made; mark it SENT once you have emailed it yourself (only SENT orders "
               "count as on order), CANCELLED if it will not go."),
@@ -519,3 +522,106 @@ SHEETS_BY_NAME = {s.name: s for s in ALL_SHEETS}
 def sheet(name: str) -> Sheet:
     """The contract for a sheet, by its name."""
     return SHEETS_BY_NAME[name]
+
+
+# ---------------------------------------------------------------------------------
+# How the sheets look and print: one rule for every sheet (the template applies it)
+# ---------------------------------------------------------------------------------
+WIDTH_CAP = 48  # widest column, in characters; longer text wraps inside it
+HEADER_HEIGHT = 30  # points: two lines of an 11-point bold header
+# Conditional fills for the values an owner acts on: value -> (fill, font colour).
+HIGHLIGHTS = {
+    "REORDER": ("FFC7CE", "9C0006"),     # red: order this week
+    "CHECK DATA": ("FFEB9C", "9C5700"),  # amber: fix an input first
+    "OBSOLETE": ("F4B084", "833C0B"),    # orange: no sale for a long time
+    "SLOW": ("DDEBF7", "1F4E78"),        # blue: more stock than months of sales
+}
+# Sheets set up for printing: landscape, one page wide, header row on every page, a
+# footer. Backtest (42 columns) is left out: one page wide it would be unreadable.
+PRINTED = ("Reorder", "Orders", "Obsolete Review", "Review Log", "Dashboard", "Data Issues")
+WRAP_KINDS = frozenset({"text", "choice", "link"})
+
+
+def display_width(col: Column) -> float:
+    """The column's width on the sheet: its content (the contract's ``width``, or the
+    longest choice) but at least half its header (headers wrap onto two lines), at most
+    ``WIDTH_CAP``.
+
+    >>> display_width(REORDER.column("reason")), display_width(REORDER.column("status"))
+    (48, 18)
+    """
+    header = max(len(col.name) / 2, max((len(w) for w in col.name.split()), default=0)) + 2
+    content = max([col.width] + [len(c) + 4 for c in col.choices])  # room for the indent and bold highlight
+    return min(WIDTH_CAP, max(content, header))
+
+
+def wraps(col: Column) -> bool:
+    """Text wraps inside its column instead of spilling into the next (or being cut)."""
+    return col.kind in WRAP_KINDS and bool(col.name)
+
+
+def frozen_columns(sheet: Sheet) -> int:
+    """Columns kept in view when scrolling right: SKU and Description when the sheet
+    starts with them (so the item stays visible beside Order Qty), else none."""
+    fields = sheet.fields[:2]
+    return 2 if fields == ["sku", "description"] else 1 if fields[:1] == ["sku"] else 0
+
+
+def money_format(currency: str) -> str:
+    """The number format of money cells for a currency code: its symbol first where the
+    shop knows one (``"£"#,##0.00``), else the code after the amount (``#,##0.00 "SEK"``).
+
+    >>> money_format("GBP"), money_format("SEK")
+    ('"£"#,##0.00', '#,##0.00 "SEK"')
+    """
+    from .money import CURRENCY_SYMBOLS  # a leaf module: the symbols live there, once
+
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    code = currency.replace('"', "")
+    return f'"{symbol}"{FMT_MONEY}' if symbol else f'{FMT_MONEY} "{code}"'
+
+
+# The Dashboard's Value column holds money, counts, ratios and a percentage: one format
+# per fixed row (see dashboard_rows()); rows not named here are money.
+FMT_PERCENT_POINTS = '0.0"%"'  # a value already in percent (96.7 shows as 96.7%)
+DASHBOARD_FORMATS = {
+    "SKUs to reorder": FMT_INT, "Obsolete SKUs": FMT_INT, "Slow SKUs": FMT_INT,
+    "Stock turns per year": FMT_ONE_DECIMAL, "Average days of cover": FMT_INT,
+    "Service level kept (backtest)": FMT_PERCENT_POINTS,
+}
+
+
+def dashboard_formats(currency: str) -> tuple[str, ...]:
+    """The number format of each Dashboard Value cell, row 2 down, in the fixed layout."""
+    money = money_format(currency)
+    kpis = tuple(DASHBOARD_FORMATS.get(m, money) for m in DASHBOARD_KPIS)
+    rest = dashboard_rows()["months"][1] - 1 - len(kpis)
+    return kpis + (money,) * rest
+
+
+def number_formats(sheet: Sheet, currency: str) -> dict[str, str | tuple[str, ...]]:
+    """The formats that follow the Settings, by field: money columns in the Currency, and
+    the Dashboard's Value one per row. Every other column keeps the format its cells have
+    (the template's ``number_format``, or the owner's own)."""
+    formats: dict[str, str | tuple[str, ...]] = {
+        c.field: money_format(currency) for c in sheet.layout.columns if c.kind == "money"}
+    if sheet.name == DASHBOARD.name:
+        formats["value"] = dashboard_formats(currency)
+    return formats
+
+
+def footer(business_name: str) -> str:
+    """The printed footer (Excel codes): business name left, sheet centre, page right."""
+    name = business_name.replace("&", "&&")
+    return f"&L{name}&C&A&RPage &P of &N"
+
+
+@dataclass(frozen=True)
+class Look:
+    """What the written sheets take from the Settings: money in ``currency``, the printed
+    footer with ``business_name``, and ``order_folder`` (the Order Folder as seen from
+    the workbook's folder) that ``link`` cells open their file names in."""
+
+    currency: str = "GBP"
+    business_name: str = ""
+    order_folder: str = ""

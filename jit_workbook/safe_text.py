@@ -16,6 +16,10 @@ import re
 import unicodedata
 from email.headerregistry import Address
 from email.utils import getaddresses
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 _SPACES = re.compile(r"\s+")
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -95,3 +99,30 @@ def email_address(text: object) -> str:
     if parsed.addr_spec != addr or len(pairs) != 1 or pairs[0][1] != addr:
         raise ValueError(f"{shown} is not an email address like orders@supplier.com")
     return addr
+
+
+MAX_LINK = 255  # Excel's longest text argument in a formula, in characters
+
+
+def hyperlink_formulas(folder: str, names: pd.Series) -> pd.Series:
+    """``HYPERLINK("folder/name","name")`` for each file name (without the leading "="),
+    or "" for a blank name: the cell shows the name and opens the file on a click.
+
+    A name that is already absolute (``/…``, ``C:\\…``, ``\\\\server``) links to itself.
+    The text is always a string literal: a ``"`` in it is doubled (Excel's escape), so
+    no name can end the string and add formula code; control characters go; a link
+    longer than Excel's 255 characters is left as plain text (blank formula).
+
+    >>> import pandas as pd
+    >>> hyperlink_formulas("orders", pd.Series(['2026-11-20/PO-1 A "B".xlsx', None])).tolist()
+    ['HYPERLINK("orders/2026-11-20/PO-1 A ""B"".xlsx","2026-11-20/PO-1 A ""B"".xlsx")', '']
+    """
+    import pandas as pd  # here: the text helpers above are imported where pandas is not needed
+
+    text = names.where(names.notna(), "").astype(str).map(clean_text)
+    absolute = text.str.match(r"^(?:/|\\\\|[A-Za-z]:[\\/])")
+    prefix = folder.rstrip("/\\") + "/" if folder else ""
+    target = text.where(absolute, prefix + text)
+    formula = 'HYPERLINK("' + target.str.replace('"', '""') + '","' + text.str.replace('"', '""') + '")'
+    fits = (target.str.len() <= MAX_LINK) & text.ne("")
+    return pd.Series(formula.where(fits, ""), index=names.index, dtype=object)

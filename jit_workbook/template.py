@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from . import contract as K
@@ -33,6 +36,7 @@ OUTPUT_FILL = PatternFill("solid", fgColor="548235")
 EDITABLE_FILL = PatternFill("solid", fgColor="FFF2CC")
 TABLE_STYLE = {"input": "TableStyleLight9", "output": "TableStyleLight11"}
 LAST_ROW = 1048576
+ROW_CM = 15 / 72 * 2.54  # a 15-point row, in centimetres
 
 
 def build_template(path: Path | None = None, settings: dict[str, Any] | None = None) -> bytes:
@@ -43,12 +47,18 @@ def build_template(path: Path | None = None, settings: dict[str, Any] | None = N
     """
     wb = Workbook()
     wb.remove(wb.active)
+    rows_of_settings = _settings_rows(settings or {})
+    looks = {label: value for label, value, _ in rows_of_settings}
+    currency = str(looks.get("Currency") or "GBP")
     for sheet in K.ALL_SHEETS:
         ws = wb.create_sheet(sheet.name)
-        rows = _settings_rows(settings or {}) if sheet is K.SETTINGS else []
+        rows = rows_of_settings if sheet is K.SETTINGS else []
         if sheet is K.DASHBOARD:
             rows = _dashboard_rows()
-        _lay_out(ws, sheet, rows)
+        _lay_out(ws, sheet, rows, currency)
+        _highlight(ws, sheet)
+        if sheet.name in K.PRINTED:
+            _print_setup(ws, str(looks.get("Business Name") or ""))
         if sheet is K.DASHBOARD:
             _dashboard_charts(ws)
         if sheet is K.BACKTEST:
@@ -78,10 +88,14 @@ def _dashboard_rows() -> list[list[Any]]:
 
 
 def _show_axes(chart) -> None:
-    """Write the axes as shown: openpyxl 3.1 leaves out ``<c:delete val="0"/>``, and Excel
-    then draws the chart without its axis labels (LibreOffice shows them either way)."""
+    """Axes that do not mislead: shown (openpyxl 3.1 leaves out ``<c:delete val="0"/>``, and
+    Excel then draws the chart without its axis labels), the value axis from 0 (a cut axis
+    makes £39,000 against £40,750 look like three times as much), and every category
+    labelled (Excel skips labels it finds crowded unless told not to)."""
     chart.x_axis.delete = False
     chart.y_axis.delete = False
+    chart.y_axis.scaling.min = 0
+    chart.x_axis.tickLblSkip = 1
 
 
 def _dashboard_charts(ws) -> None:
@@ -103,11 +117,17 @@ def _dashboard_charts(ws) -> None:
         _show_axes(chart)
         return chart
 
-    ws.add_chart(bar("Stock value by flag", "flags"), "E2")
+    # Right of the table after one blank column, so no chart covers a filled cell. Each is
+    # anchored to a row far enough below the last for 15-point rows; rows that grow with
+    # wrapped Notes only move the charts further apart, never onto each other.
+    beside = K.column_letter(len(K.DASHBOARD.columns) + 2)
     top = bar("Largest obsolete and slow items", "top", horizontal=True)
     top.x_axis.scaling.orientation = "maxMin"  # largest at the top
-    ws.add_chart(top, "E18")
-    ws.add_chart(bar("Flagged stock value by month", "months"), "E34")
+    top.height = 10  # room for all ten "SKU — Description" labels
+    row = 2
+    for chart in (bar("Stock value by flag", "flags"), top, bar("Flagged stock value by month", "months")):
+        ws.add_chart(chart, f"{beside}{row}")
+        row += math.ceil(chart.height / ROW_CM) + 1
 
 
 def _backtest_chart(ws) -> None:
@@ -140,26 +160,36 @@ def _backtest_chart(ws) -> None:
         ws.add_chart(chart, anchor)
 
 
-def _lay_out(ws, sheet: K.Sheet, rows: list[list[Any]]) -> None:
+def _lay_out(ws, sheet: K.Sheet, rows: list[list[Any]], currency: str = "GBP") -> None:
     ws.sheet_properties.tabColor = sheet.tab_color
     fill = INPUT_FILL if sheet.role == "input" else OUTPUT_FILL
-    for j, col in enumerate(sheet.columns, start=1):
+    layout = sheet.layout
+    formats = K.number_formats(sheet, currency)
+    for j, col in enumerate(layout.columns, start=1):
+        ws.column_dimensions[K.column_letter(j)].width = K.display_width(col) if col.name else col.width
+        if not col.name:  # the gap before the block beside the table
+            continue
         cell = ws.cell(row=1, column=j, value=col.name)
         cell.font, cell.fill = HEADER_FONT, fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-        ws.column_dimensions[K.column_letter(j)].width = col.width
     body = rows or [[None] * len(sheet.columns)]
     for i, values in enumerate(body, start=2):
-        for j, (col, value) in enumerate(zip(sheet.columns, values), start=1):
+        cells = list(values) + [None] * (len(layout.columns) - len(values)) if i == 2 else values
+        for j, (col, value) in enumerate(zip(layout.columns, cells), start=1):
+            if not col.name:
+                continue
             cell = ws.cell(row=i, column=j, value=value)
-            cell.number_format = _format_for(sheet, col, values)
+            wanted = formats.get(col.field, _format_for(sheet, col, values))
+            cell.number_format = wanted[i - 2] if isinstance(wanted, tuple) else wanted
+            # Text starts one indent in, so it never touches a right-aligned amount beside it.
+            cell.alignment = (Alignment(wrap_text=True, vertical="top", horizontal="left", indent=1) if K.wraps(col)
+                              else Alignment(vertical="top"))
             if col.editable:
                 cell.fill = EDITABLE_FILL
-    _side_block(ws, sheet, fill)
     if sheet.hidden:
         ws.sheet_state = "hidden"
-    ws.row_dimensions[1].height = 30
-    ws.freeze_panes = "A2"
+    ws.row_dimensions[1].height = K.HEADER_HEIGHT
+    ws.freeze_panes = f"{K.column_letter(K.frozen_columns(sheet) + 1)}2"
     last = K.column_letter(len(sheet.columns))
     table = Table(displayName=sheet.table, ref=f"A1:{last}{1 + len(body)}")
     table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE[sheet.role], showRowStripes=True)
@@ -181,17 +211,36 @@ def choice_list(col: K.Column, cells: str) -> DataValidation:
     return dv
 
 
-def _side_block(ws, sheet: K.Sheet, fill: PatternFill) -> None:
-    """Headers, widths and a styled first row for the block beside the table (no table of its own)."""
-    layout = sheet.layout
-    for j, col in enumerate(layout.columns[len(sheet.columns):], start=len(sheet.columns) + 1):
-        ws.column_dimensions[K.column_letter(j)].width = col.width
-        if not col.name:
-            continue
-        cell = ws.cell(row=1, column=j, value=col.name)
-        cell.font, cell.fill = HEADER_FONT, fill
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        ws.cell(row=2, column=j).number_format = col.number_format
+def _highlight(ws, sheet: K.Sheet) -> None:
+    """Colour the values an owner acts on (REORDER, CHECK DATA, OBSOLETE, SLOW) wherever an
+    output column can hold them, down to the last row, so rows added by a run are coloured."""
+    if sheet.role != "output":
+        return
+    for j, col in enumerate(sheet.layout.columns, start=1):
+        for value in col.choices:
+            if value in K.HIGHLIGHTS:
+                back, ink = K.HIGHLIGHTS[value]
+                letter = K.column_letter(j)
+                ws.conditional_formatting.add(
+                    f"{letter}2:{letter}{LAST_ROW}",
+                    CellIsRule(operator="equal", formula=[f'"{value}"'], fill=PatternFill("solid", bgColor=back),
+                               font=Font(color=ink, bold=True)))
+
+
+def _print_setup(ws, business_name: str) -> None:
+    """Landscape, one page wide (as many pages down as it takes), the header row on every
+    page, and a footer: business name, sheet, page. The business name follows the
+    Settings on every run (the file writer rewrites the footer's left part)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
+    ws.print_options.horizontalCentered = False
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.left.text = business_name.replace("&", "&&")
+    ws.oddFooter.center.text = "&A"
+    ws.oddFooter.right.text = "Page &P of &N"
 
 
 def _format_for(sheet: K.Sheet, col: K.Column, values: list[Any]) -> str:

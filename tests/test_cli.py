@@ -70,7 +70,7 @@ def test_recalc_plans_every_sku_and_matches_an_independent_calculation(shop):
     sales = sheet_rows(shop, "Sales")
     suppliers = sheet_rows(shop, "Suppliers").set_index("Supplier")
     assert list(reorder.columns) == K.REORDER.names
-    assert reorder["SKU"].tolist() == stock["SKU"].tolist()
+    assert sorted(reorder["SKU"]) == sorted(stock["SKU"])  # every SKU once (in to-do order, see test_sheets_look)
     as_of = pd.Timestamp(2026, 11, 20)
     # Independent arithmetic for a few active SKUs, straight from the saved Sales sheet.
     checked = 0
@@ -117,9 +117,10 @@ def test_bad_rows_go_to_data_issues_and_the_rest_is_planned(shop):
     assert 'Sales!B6: SKU "NOT-A-SKU" is not on the Stock sheet; sale skipped' in got
     assert 'Sales!A7: date "yesterday" is not a date (type a date, or YYYY-MM-DD); sale skipped' in got
     assert f'Stock!F{row}: on hand "-4" is negative; the SKU is marked CHECK DATA' in got
-    reorder = sheet_rows(shop, "Reorder")
-    assert reorder.loc[row - 2, "Status"] == "CHECK DATA"
-    assert reorder.loc[row - 2, "Reason"].startswith(f"On Hand at Stock!F{row} needs a valid number.")
+    reorder = sheet_rows(shop, "Reorder").set_index("SKU")
+    sku = sheet_rows(shop, "Stock").loc[row - 2, "SKU"]
+    assert reorder.loc[sku, "Status"] == "CHECK DATA"
+    assert reorder.loc[sku, "Reason"].startswith(f"On Hand at Stock!F{row} needs a valid number.")
     assert "3 data issues" in result.output or "data issues — see 'Data Issues'" in result.output
 
 
@@ -203,9 +204,12 @@ def test_empty_new_workbook_recalculates(tmp_path):
 def test_text_that_looks_like_a_formula_stays_text(shop):
     edit(shop, "Stock", {"B2": '=HYPERLINK("http://evil")', "B3": "+44 cable", "B4": "@risk"}, as_text=True)
     assert run("recalc", shop).exit_code == 0
-    ws = openpyxl.load_workbook(shop)["Reorder"]
-    assert [ws[f"B{r}"].value for r in (2, 3, 4)] == ['=HYPERLINK("http://evil")', "+44 cable", "@risk"]
-    assert all(ws[f"B{r}"].data_type == "s" for r in (2, 3, 4))
+    stock = openpyxl.load_workbook(shop)["Stock"]
+    ws = openpyxl.load_workbook(shop)["Reorder"]  # rows in to-do order: found by SKU
+    row_of = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    rows = [row_of[stock[f"A{r}"].value] for r in (2, 3, 4)]
+    assert [ws[f"B{r}"].value for r in rows] == ['=HYPERLINK("http://evil")', "+44 cable", "@risk"]
+    assert all(ws[f"B{r}"].data_type == "s" for r in rows)
 
 
 def test_demo_command(tmp_path):

@@ -209,13 +209,16 @@ def test_text_stays_text(xl_engine, shop, tmp_path):
     wb = openpyxl.load_workbook(shop)
     wb["Sales"]["B2"] = "00123"  # a sale for the new SKU, typed as text
     wb.save(shop)
+    stock = openpyxl.load_workbook(shop)["Stock"]
     live, _ = live_mode(shop, tmp_path)
-    ws = openpyxl.load_workbook(live)["Reorder"]
-    cells = {a: (ws[a].value, ws[a].data_type) for a in ("B2", "A3", "B4", "B5")}
+    ws = openpyxl.load_workbook(live)["Reorder"]  # rows in to-do order: found by SKU
+    row_of = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    at = {a: f"{a[0]}{row_of[stock[f'A{a[1:]}'].value]}" for a in ("B2", "A3", "B4", "B5")}
+    cells = {a: (ws[at[a]].value, ws[at[a]].data_type) for a in at}
     assert cells == {"B2": ('=HYPERLINK("x")', "s"), "A3": ("00123", "s"), "B4": ("2026-03", "s"),
                      "B5": ("+44 cable", "s")}
-    assert ws["B2"].quotePrefix and not ws["A3"].quotePrefix  # SKU column is formatted "@" instead
-    assert ws["A3"].number_format == "@"
+    assert ws[at["B2"]].quotePrefix and not ws[at["A3"]].quotePrefix  # SKU column is formatted "@" instead
+    assert ws[at["A3"]].number_format == "@"
     assert differences(live, file_mode(shop, tmp_path)) == []
 
 
@@ -383,3 +386,27 @@ def test_backtest_button_writes_what_the_command_line_writes(xl_engine, shop, tm
     assert rows[0]["Actual SKUs"] > 0 and rows[0]["JIT Avg Stock Value"] < rows[0]["Just In Case Avg Stock Value"]
     written = {address.split("!")[0].strip("'") for address, _ in xl_engine.value_writes}
     assert written == {K.BACKTEST.name}  # inputs are only read
+
+
+def test_draft_orders_button_writes_the_links_the_command_line_writes(xl_engine, shop, tmp_path):
+    """Orders in Excel: each Order File is the name relative to the Order Folder, as the
+    same HYPERLINK formula the file writer stores; money in the Currency."""
+    live = tmp_path / "live" / shop.name
+    live.parent.mkdir()
+    shutil.copyfile(shop, live)
+    book = xw.Book(live)
+    book.sheets["Orders"].activate()
+    xl_engine.set_caller(book)
+    assert excel.main().startswith("5 purchase orders")
+    book.save(live)
+    exp = tmp_path / "file" / shop.name
+    exp.parent.mkdir()
+    shutil.copyfile(shop, exp)
+    actions.draft_orders(FileBook(exp))
+    got, want = openpyxl.load_workbook(live)["Orders"], openpyxl.load_workbook(exp)["Orders"]
+    col = K.ORDERS.letter("order_file")
+    links = [got[f"{col}{r}"].value for r in range(2, 7)]
+    assert links == [want[f"{col}{r}"].value for r in range(2, 7)]
+    assert all(v.startswith('=HYPERLINK("orders/') and v.endswith('.xlsx")') for v in links)
+    value = K.ORDERS.letter("order_value")
+    assert got[f"{value}2"].number_format == want[f"{value}2"].number_format == '"£"#,##0.00'

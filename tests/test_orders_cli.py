@@ -98,9 +98,10 @@ def test_orders_without_send_only_draft(mail_shop, smtp_server):
     assert smtp_server.handler.received == []
     orders = rows(shop, "Orders").dropna(subset=["PO Number"])
     assert (orders["Status"] == "DRAFTED").all()
-    for path in orders["Order File"]:
-        assert Path(path).exists() and Path(path).with_suffix(".pdf").exists()
-        assert Path(path).parent.parent == shop.parent / "orders"
+    for name in orders["Order File"]:  # relative to the Order Folder ("orders" beside the workbook)
+        path = shop.parent / "orders" / name
+        assert not Path(name).is_absolute() and len(Path(name).parts) == 2  # "<order date>/<file>"
+        assert path.exists() and path.with_suffix(".pdf").exists()
 
 
 def test_measured_lead_times_replace_the_suppliers_promise_after_three_orders():

@@ -124,7 +124,9 @@ class FileBook:
         self._snapshot = Snapshot.take(self.path)
         return read_grids(self.path, names, optional, data=self._snapshot.data)
 
-    def write(self, sheets: dict[str, pd.DataFrame]) -> None:
+    def write(self, sheets: dict[str, pd.DataFrame], look: K.Look | None = None) -> None:
+        """Write the output sheets; ``look`` (the Settings' Currency and Business Name) sets
+        the money formats and the printed footer (see :func:`~.xlsx_patch.plan_patch`)."""
         snapshot = self._snapshot or Snapshot.take(self.path)
         self._check_unchanged(snapshot)
         contracts = {n: K.sheet(n).layout for n in sheets}
@@ -132,7 +134,7 @@ class FileBook:
             if self.output.resolve() == self.path.resolve():
                 atomic_replace(backup_path(self.path), lambda fh: fh.write(snapshot.data),
                                before_replace=lambda: self._check_unchanged(snapshot))
-            patch_sheets(self.path, self.output, sheets, contract_sheets=contracts, package=snapshot.data,
+            patch_sheets(self.path, self.output, sheets, contract_sheets=contracts, package=snapshot.data, look=look,
                          before_replace=lambda: self._check_unchanged(snapshot))
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):

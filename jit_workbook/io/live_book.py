@@ -40,6 +40,7 @@ import pandas as pd
 
 from .. import contract as K
 from ..errors import JitError, MissingSheetError, WorkbookError
+from ..safe_text import hyperlink_formulas
 from ..template import EDITABLE_FILL
 from .parse import Grid
 
@@ -134,8 +135,11 @@ class LiveBook:
         return Grid(_name_com_errors(values))
 
     # -- writing --------------------------------------------------------------------
-    def write(self, sheets: dict[str, pd.DataFrame]) -> None:
+    def write(self, sheets: dict[str, pd.DataFrame], look: K.Look | None = None) -> None:
         """Write each output sheet's frame from row 2, resize its table, format its columns.
+
+        look: the Settings the sheets follow (money in its Currency, the Dashboard's Value
+        one format per row, as ``contract.number_formats`` says); None: the contract's.
 
         Every sheet is checked before anything changes (present; its table, the one
         whose header starts at A1, has no Total Row), raising MissingSheetError or
@@ -151,7 +155,7 @@ class LiveBook:
                 self.status(f"writing {name} ({n:,} row{'' if n == 1 else 's'})")
                 self.changed.append(name)
                 try:
-                    _write_sheet(target, frame)
+                    _write_sheet(target, frame, look)
                 except Exception as exc:
                     raise PartialWriteError(
                         f"Could not finish writing the '{name}' sheet ({type(exc).__name__}: {exc}). "
@@ -207,9 +211,10 @@ class _Target:
     width: int
 
 
-def _write_sheet(target: _Target, frame: pd.DataFrame) -> None:
+def _write_sheet(target: _Target, frame: pd.DataFrame, look: K.Look | None = None) -> None:
     """The fixed sequence of calls that writes one output sheet (see the module docstring)."""
     spec, ws = target.spec, target.ws
+    formats = K.number_formats(spec, look.currency) if look is not None else {}
     width = len(spec.columns)
     n = len(frame)
     last_row = max(n + 1, 2)  # an empty result keeps one empty data row, like the file writer
@@ -218,8 +223,16 @@ def _write_sheet(target: _Target, frame: pd.DataFrame) -> None:
         target.table.resize(ws.range((1, 1), (last_row, target.width)))
     if old_last > last_row:  # rows of a longer previous run: values and formats go
         ws.range((last_row + 1, 1), (old_last, max(target.width, width))).clear()
-    for fmt, run in groupby(enumerate(spec.columns, start=1), key=lambda jc: jc[1].number_format):
+    def column_format(jc: tuple[int, K.Column]) -> str | tuple[str, ...]:
+        return formats.get(jc[1].field, jc[1].number_format)
+
+    for fmt, run in groupby(enumerate(spec.columns, start=1), key=column_format):
         cols = [j for j, _ in run]
+        if isinstance(fmt, tuple):  # one per row (the Dashboard's Value): one call per run of rows
+            for row_fmt, rows in groupby(enumerate(fmt[: last_row - 1], start=2), key=lambda rf: rf[1]):
+                at = [r for r, _ in rows]
+                ws.range((at[0], cols[0]), (at[-1], cols[-1])).number_format = row_fmt
+            continue
         ws.range((2, cols[0]), (last_row, cols[-1])).number_format = fmt
     for j, col in enumerate(spec.columns, start=1):
         if col.editable:
@@ -230,13 +243,17 @@ def _write_sheet(target: _Target, frame: pd.DataFrame) -> None:
     if 0 < filled < width:  # columns the contract added since the workbook was made (Reorder's Planned For)
         ws.range((1, filled + 1)).value = [[c.name for c in spec.columns[filled:]]]
     if n:
-        ws.range((2, 1)).value = cell_values(spec, frame)
+        ws.range((2, 1)).value = cell_values(spec, frame, look.order_folder if look is not None else None)
     else:
         ws.range((2, 1), (2, width)).clear_contents()
 
 
-def cell_values(sheet: K.Sheet, frame: pd.DataFrame) -> list[list[Any]]:
+def cell_values(sheet: K.Sheet, frame: pd.DataFrame, link_folder: str | None = None) -> list[list[Any]]:
     """The frame as a 2-D list Excel takes in one ``Range.value`` assignment.
+
+    ``link`` columns become ``=HYPERLINK(...)`` formulas opening the file in
+    ``link_folder`` (our own formula around quoted text, see
+    :func:`~jit_workbook.safe_text.hyperlink_formulas`); without a folder, plain text.
 
     Text in a column formatted ``@`` goes in as it is (the format, set first, keeps it
     text); other text goes in with Excel's quote prefix (``'``) so Excel stores it as
@@ -253,7 +270,11 @@ def cell_values(sheet: K.Sheet, frame: pd.DataFrame) -> list[list[Any]]:
     columns = []
     for col in sheet.columns:
         s = frame[col.field]
-        if col.kind in ("text", "choice"):
+        if col.kind == "link" and link_folder is not None:
+            formulas = hyperlink_formulas(link_folder, s)
+            text = _text_column(s, quote=True)
+            columns.append(np.where(formulas.ne("").to_numpy(), ("=" + formulas).to_numpy(dtype=object), text))
+        elif col.kind in ("text", "choice", "link"):
             columns.append(_text_column(s, quote=col.number_format != K.FMT_TEXT))
         elif col.kind == "date":
             stamps = pd.to_datetime(s, errors="coerce")

@@ -10,11 +10,18 @@ charts, images, sparklines and more. Instead :func:`patch_sheets` rewrites only
   that refer to our sheets), and
 - ``xl/calcChain.xml`` when it lists cells of a patched sheet (those entries go; the
   part, its relationship and its content type go too when nothing is left),
+- with a ``look`` (the Settings the sheets follow): ``xl/styles.xml`` only when a cell
+  needs a style it lacks (money in another Currency: a style is appended, none is
+  changed), the printed footer's business name inside the patched sheet part, and the
+  range text of the Dashboard's charts (only the rows holding data, see
+  :mod:`jit_workbook.io.xlsx_charts`),
 
 and copies every other zip entry unchanged: same name, same order, same bytes, same
 compression. Strings are written as inline strings, so ``sharedStrings.xml`` is never
-touched. Cell styles come from the sheet's own formatted row 2, so number formats set in
-the template (or by the owner) carry over to every written row.
+touched (a ``link`` column, the Orders sheet's Order File, is our own ``HYPERLINK``
+formula around the quoted file name, with the name as its cached value). Cell styles come from the sheet's own formatted row 2, so number formats set in
+the template (or by the owner) carry over to every written row; a row whose wrapped
+text takes several lines is written that tall.
 
 Example::
 
@@ -40,6 +47,9 @@ import pandas as pd
 
 from jit_workbook import contract
 from jit_workbook.errors import MissingSheetError, WorkbookError
+from jit_workbook.safe_text import hyperlink_formulas
+from jit_workbook.io.xlsx_charts import fit_chart_ranges, sheet_charts
+from jit_workbook.io.xlsx_styles import StyleBook
 from jit_workbook.io.xlsx_parts import (
     REL_CALC_CHAIN,
     tag_attrs,
@@ -56,6 +66,7 @@ MAX_ROWS = 1_048_576  # Excel's last row
 MAX_TEXT = 32_767  # Excel's longest cell text, in characters
 
 TEXT_KINDS = frozenset({"text", "choice"})
+LINK_KINDS = frozenset({"link"})  # a file name that opens the file: HYPERLINK formula, name cached
 NUMBER_KINDS = frozenset({"number", "integer", "money", "percent"})
 DATE_KINDS = frozenset({"date"})
 
@@ -96,6 +107,7 @@ def patch_sheets(
     contract_sheets: Mapping[str, contract.Sheet] | None = None,
     package: bytes | None = None,
     before_replace: Callable[[], None] | None = None,
+    look: contract.Look | None = None,
 ) -> None:
     """Replace the data rows of worksheets and save the result to ``dst`` atomically.
 
@@ -110,6 +122,8 @@ def patch_sheets(
     package: the bytes of ``src`` when the caller has already read them (the result is
         then made from exactly what was read, even if ``src`` has changed since).
     before_replace: passed to :func:`atomic_replace`.
+    look: what follows the Settings (see :func:`plan_patch`); None leaves every format
+        and footer as the sheet has it.
 
     Raises MissingSheetError when a sheet is not in the workbook, WorkbookError when
     the file is not a usable .xlsx, ValueError when a frame does not fit its contract
@@ -122,7 +136,8 @@ def patch_sheets(
     else:
         zin = zipfile.ZipFile(io.BytesIO(package))
     with zin:
-        replaced, removed = plan_patch(zin, sheets, contract_sheets=contract_sheets, book_name=src.name)
+        replaced, removed = plan_patch(zin, sheets, contract_sheets=contract_sheets, book_name=src.name,
+                                       look=look)
         atomic_replace(
             dst, lambda out: copy_package(zin, out, replaced=replaced, removed=removed, package=package),
             before_replace=before_replace,
@@ -135,10 +150,16 @@ def plan_patch(
     *,
     contract_sheets: Mapping[str, contract.Sheet] | None = None,
     book_name: str = "The workbook",
+    look: contract.Look | None = None,
 ) -> tuple[dict[str, bytes], set[str]]:
     """The new bytes of every part that changes, and the parts to drop; writes nothing.
 
     book_name: how error messages name the workbook (its file name).
+    look: the Settings the sheets follow. Money cells show ``look.currency`` and the
+        Dashboard's Value cells their row's format (``contract.number_formats``): a cell
+        style like the column's, with that format, from ``xl/styles.xml`` or appended to
+        it (see :mod:`jit_workbook.io.xlsx_styles`); the printed footer the template set
+        gets ``look.business_name`` (an owner's own footer is kept).
     Returns ``(replaced, removed)``: part name -> new bytes, and part names to leave out.
     Raises like :func:`patch_sheets`.
     """
@@ -164,16 +185,27 @@ def plan_patch(
     wb_xml = zin.read(wb_part)
     date1904 = bool(re.search(rb"<(?:[\w.-]+:)?workbookPr\b[^>]*\bdate1904\s*=\s*[\"'](?:1|true)[\"']", wb_xml))
     replaced: dict[str, bytes] = {}
+    styles_part = _styles_part(zin, wb_part) if look is not None else None
+    style_book = StyleBook(zin.read(styles_part)) if styles_part else None
     for name, frame in sheets.items():
         spec = (contract_sheets or {}).get(name) or _contract_sheet(name)
         part = found[name][0]
-        new_xml, last_row = patch_worksheet(zin.read(part), frame, spec, date1904=date1904)
+        formats = contract.number_formats(spec, look.currency) if style_book is not None else None
+        new_xml, last_row = patch_worksheet(zin.read(part), frame, spec, date1904=date1904,
+                                            formats=formats, style_book=style_book,
+                                            link_folder=look.order_folder if look is not None else None)
+        if look is not None:
+            new_xml = set_footer_name(new_xml, look.business_name)
         replaced[part] = new_xml
+        if spec.name == contract.DASHBOARD.name:
+            _fit_dashboard_charts(zin, part, frame, replaced)
         for table in table_parts(zin, part):
             new_table = resize_table(zin.read(table), last_row, table_name=table, sheet_name=name)
             if new_table is not None:
                 replaced[table] = new_table
 
+    if style_book is not None and style_book.xml() is not None:
+        replaced[styles_part] = style_book.xml()
     removed: set[str] = set()
     if sheets:
         replaced[wb_part] = set_full_calc_on_load(wb_xml)
@@ -306,7 +338,9 @@ class _Layout:
 
 
 def patch_worksheet(
-    xml: bytes, frame: pd.DataFrame, spec: contract.Sheet, *, date1904: bool = False
+    xml: bytes, frame: pd.DataFrame, spec: contract.Sheet, *, date1904: bool = False,
+    formats: Mapping[str, str | tuple[str, ...]] | None = None, style_book: StyleBook | None = None,
+    link_folder: str | None = None,
 ) -> tuple[bytes, int]:
     """A worksheet part with rows 2+ replaced by ``frame``; returns ``(xml, last_row)``.
 
@@ -314,6 +348,10 @@ def patch_worksheet(
     frame keeps one empty, styled row 2 so the table keeps a data row).
     Row 1 and every element outside ``<sheetData>`` are kept byte for byte, except the
     ``<dimension ref>``, which is set to the written range.
+    formats, style_book: field -> a number format for the column, or one per row from
+        row 2 (rows past the end keep the column's); cells get a style like the column's
+        with that format, from ``style_book`` (which records any style it must add).
+    link_folder: where ``link`` columns' file names are (see ``rows_xml``).
     """
     if xml[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise WorkbookError(
@@ -347,7 +385,20 @@ def patch_worksheet(
     head = xml[: m.start()]
     layout = _read_layout(head, inner, len(fields))
 
-    body = rows_xml(frame, spec, layout.styles, prefix=prefix, date1904=date1904)
+    styles: dict[int, str | list[str]] = dict(layout.styles)
+    for field, code in (formats or {}).items() if style_book is not None else ():
+        col = fields.index(field) + 1 if field in fields else 0
+        if not col:
+            continue
+        base = layout.styles.get(col)
+        if isinstance(code, tuple):  # one per row: start from each cell's own style
+            own = _column_cell_styles(inner, col)
+            per_row = [style_book.with_format(own.get(r, base), c) for r, c in enumerate(code[: len(frame)], start=2)]
+            styles[col] = per_row + [base] * (len(frame) - len(per_row)) if len(frame) else base
+        else:
+            styles[col] = style_book.with_format(base, code)
+    widths = {c: w for c, w in _column_widths(head, spec).items() if contract.wraps(spec.columns[c - 1])}
+    body = rows_xml(frame, spec, styles, prefix=prefix, date1904=date1904, widths=widths, link_folder=link_folder)
     last_row = max(2, len(frame) + 1)
     last_col = max(len(fields), layout.header_last_col)
     dimension = f"A1:{contract.column_letter(last_col)}{last_row}".encode()
@@ -507,6 +558,26 @@ def _read_layout(head: bytes, inner: bytes, ncols: int) -> _Layout:
     return _Layout(header, max(_cell_columns(header) or [0]), styles)
 
 
+def _column_cell_styles(inner: bytes, col: int) -> dict[int, str]:
+    """Row -> style index of the cells of one column (for short, fixed-layout sheets)."""
+    letter = contract.column_letter(col).encode()
+    found = re.finditer(rb'<(?:[\w.-]+:)?c\b[^>]*?\br="' + letter + rb'(\d+)"[^>]*?\bs="(\d+)"', inner)
+    return {int(m.group(1)): m.group(2).decode() for m in found}
+
+
+def _column_widths(head: bytes, spec: contract.Sheet) -> dict[int, float]:
+    """One-based column -> width in characters: the sheet's ``<col width>`` (the owner
+    may have widened it), else the contract's."""
+    widths = {j: float(contract.display_width(c)) for j, c in enumerate(spec.columns, start=1) if c.name}
+    cols = _COLS.search(head)
+    for col in _COL_TAG.finditer(cols.group(2) if cols else b""):
+        a = tag_attrs(col.group(1))
+        if "width" in a and "min" in a and "max" in a:
+            for c in range(int(a["min"]), min(int(a["max"]), len(spec.columns)) + 1):
+                widths[c] = float(a["width"])
+    return widths
+
+
 def _cell_columns(row: bytes) -> list[int]:
     cols, col = [], 0
     for m in _CELL_OPEN.finditer(row):
@@ -537,10 +608,20 @@ def rows_xml(
     *,
     prefix: str = "",
     date1904: bool = False,
+    widths: Mapping[int, float] | None = None,
+    link_folder: str | None = None,
 ) -> str:
     """``<row>`` elements for sheet rows 2.. from ``frame`` (the inside of ``<sheetData>``).
 
-    styles: one-based column -> cell style index (``s``); columns without one get no ``s``.
+    widths: one-based column -> width (characters) of the columns whose text wraps; a
+        row whose text takes more than one line there is written as tall as it needs
+        (:func:`row_heights`), since neither Excel nor LibreOffice fits a row to wrapped
+        text written by another program.
+    link_folder: ``link`` columns become ``HYPERLINK("<link_folder>/<name>","<name>")``
+        formulas with the name as cached value (:func:`~jit_workbook.safe_text.hyperlink_formulas`);
+        None writes them as plain text.
+    styles: one-based column -> cell style index (``s``), or a list of one per row;
+        columns without one get no ``s``.
     Each cell is ``<c r="B5" s="3">...</c>``; blank values become ``<c r="B5" s="3"/>`` so
     the cell keeps its format, and are left out when the column has no style.
     An empty frame gives one row 2 of empty styled cells.
@@ -561,18 +642,37 @@ def rows_xml(
     pieces[:, 0] = f'<{p}row r="'
     pieces[:, 1] = rows
     pieces[:, 2] = '">'
+    if widths:
+        heights = row_heights(frame, spec, widths)
+        tall = heights > ROW_HEIGHT
+        if tall.any():
+            pieces[tall, 2] = np.char.add(np.char.add('" ht="', heights[tall].astype(int).astype(str)),
+                                          '" customHeight="1">').astype(object)
     for j, column in enumerate(spec.columns):
         col_no = j + 1
         style = styles.get(col_no)
-        s_attr = f' s="{style}"' if style is not None else ""
+        if isinstance(style, list):  # one style per row (the Dashboard's Value column)
+            s_attr = np.array([f' s="{x}"' for x in style], dtype=object)
+        else:
+            s_attr = f' s="{style}"' if style is not None else ""
         base = 3 + 5 * j
         values = frame[column.field]
         pieces[:, base] = f'<{p}c r="{contract.column_letter(col_no)}'
         pieces[:, base + 1] = rows
-        if column.kind in TEXT_KINDS:
+        if column.kind in LINK_KINDS and link_folder is not None:
             text, blank, keep_space = text_values(values)
-            plain = f'"{s_attr} t="inlineStr"><{p}is><{p}t>'
-            spaced = f'"{s_attr} t="inlineStr"><{p}is><{p}t xml:space="preserve">'
+            formula, _, _ = text_values(hyperlink_formulas(link_folder, values))
+            linked = formula != ""  # else (a name too long for a link): plain text
+            plain = '"' + s_attr + f' t="inlineStr"><{p}is><{p}t>'
+            spaced = '"' + s_attr + f' t="inlineStr"><{p}is><{p}t xml:space="preserve">'
+            link = '"' + s_attr + f' t="str"><{p}f>' + formula + f'</{p}f><{p}v>'
+            pieces[:, base + 2] = np.where(linked, link, np.where(keep_space, spaced, plain))
+            pieces[:, base + 3] = text
+            pieces[:, base + 4] = np.where(linked, f"</{p}v></{p}c>", f"</{p}t></{p}is></{p}c>")
+        elif column.kind in TEXT_KINDS or column.kind in LINK_KINDS:
+            text, blank, keep_space = text_values(values)
+            plain = '"' + s_attr + f' t="inlineStr"><{p}is><{p}t>'
+            spaced = '"' + s_attr + f' t="inlineStr"><{p}is><{p}t xml:space="preserve">'
             pieces[:, base + 2] = np.where(keep_space, spaced, plain)
             pieces[:, base + 3] = text
             pieces[:, base + 4] = f"</{p}t></{p}is></{p}c>"
@@ -582,13 +682,13 @@ def rows_xml(
             else:
                 numbers, fallback = number_values(values, spec.name, column.name), None
             text, blank = format_numbers(numbers)
-            pieces[:, base + 2] = f'"{s_attr}><{p}v>'
+            pieces[:, base + 2] = '"' + s_attr + f'><{p}v>'
             pieces[:, base + 3] = text
             pieces[:, base + 4] = f"</{p}v></{p}c>"
             if fallback is not None and fallback[0].any():  # dates Excel cannot hold: ISO text
                 where, iso = fallback
                 blank = blank & ~where
-                pieces[where, base + 2] = f'"{s_attr} t="inlineStr"><{p}is><{p}t>'
+                pieces[where, base + 2] = _at('"' + s_attr + f' t="inlineStr"><{p}is><{p}t>', where)
                 pieces[where, base + 3] = iso[where]
                 pieces[where, base + 4] = f"</{p}t></{p}is></{p}c>"
         else:
@@ -597,11 +697,39 @@ def rows_xml(
             if style is None:
                 pieces[blank, base : base + 5] = ""
             else:
-                pieces[blank, base + 2] = f'"{s_attr}/>'
+                pieces[blank, base + 2] = _at('"' + s_attr + "/>", blank)
                 pieces[blank, base + 3] = ""
                 pieces[blank, base + 4] = ""
     pieces[:, width - 1] = f"</{p}row>"
     return "".join(pieces.ravel().tolist())
+
+
+ROW_HEIGHT = 15.0  # points: one line of 11-point Calibri
+MAX_ROW_HEIGHT = 409.0  # Excel's tallest row
+
+
+def row_heights(frame: pd.DataFrame, spec: contract.Sheet, widths: Mapping[int, float]) -> np.ndarray:
+    """Each row's height in points: one line, or as many as its longest wrapped text takes.
+
+    Lines = ⌈characters ÷ (width × 1.2)⌉ per line of the text, at least one (11-point
+    Calibri fits about 1.2 average characters per width unit of "0"); the row gets
+    ``ROW_HEIGHT`` per line, at most Excel's 409 points.
+    """
+    lines = np.ones(len(frame))
+    for col, width in widths.items():
+        text = frame[spec.columns[col - 1].field]
+        text = text.where(text.notna(), "").astype(str)
+        per_line = max(width * 1.2, 1.0)
+        parts = text.str.split("\n", regex=False).explode()
+        need = np.ceil(parts.str.len().to_numpy(dtype=float) / per_line).clip(min=1)
+        need = pd.Series(need, index=parts.index).groupby(level=0).sum().reindex(text.index).to_numpy()
+        lines = np.maximum(lines, need)
+    return np.minimum(lines * ROW_HEIGHT, MAX_ROW_HEIGHT)
+
+
+def _at(piece: str | np.ndarray, mask: np.ndarray) -> str | np.ndarray:
+    """A piece for the rows of ``mask``: the same text for all, or each row's own."""
+    return piece[mask] if isinstance(piece, np.ndarray) else piece
 
 
 # Characters XML 1.0 forbids (C0 controls except tab/LF/CR, surrogates, U+FFFE/FFFF),
@@ -926,6 +1054,50 @@ def _find_sheet(listed: list[tuple[str, str, str]], name: str) -> tuple[str, str
             if sheet_name == name if exact else sheet_name.casefold() == name.casefold():
                 return part, sheet_id, pos
     return None
+
+
+def _fit_dashboard_charts(zin: zipfile.ZipFile, part: str, frame: pd.DataFrame, replaced: dict[str, bytes]) -> None:
+    """Point the Dashboard's top-item and month charts at the rows that hold data."""
+    blocks = {}
+    for name in ("top", "months"):
+        first, last = contract.dashboard_rows()[name]
+        measures = frame["measure"].iloc[first - 2 : last - 1] if "measure" in frame else pd.Series(dtype=object)
+        filled = [first + i for i, m in enumerate(measures.tolist()) if isinstance(m, str) and m.strip()]
+        blocks[(first, last)] = (filled[0], filled[-1]) if filled else (first, last)
+    for chart in sheet_charts(zin, part):
+        xml = zin.read(chart)
+        new = fit_chart_ranges(xml, contract.DASHBOARD.name, blocks)
+        if new is not xml:
+            replaced[chart] = new
+
+
+def _styles_part(zin: zipfile.ZipFile, wb_part: str) -> str | None:
+    """The workbook's styles part (``xl/styles.xml``), or None when it has none."""
+    for rel in read_rels(zin, wb_part):
+        if not rel.external and rel.type.endswith("/styles"):
+            return existing_name(zin, rel.target)
+    return None
+
+
+_OUR_FOOTER = contract.footer("")  # "&L&C&A&RPage &P of &N": the template's, with no name
+_FOOTER = re.compile(
+    rb"(<(?:[\w.-]+:)?oddFooter>)&amp;L(.*?)("
+    + re.escape(_OUR_FOOTER[2:].replace("&", "&amp;").encode()) + rb"</(?:[\w.-]+:)?oddFooter>)", re.S)
+
+
+_SAFE_FOOTER = re.compile(f"[{_FORBIDDEN}\\r\\n]")
+
+
+def set_footer_name(xml: bytes, business_name: str) -> bytes:
+    """A worksheet part whose printed footer shows ``business_name`` on the left.
+
+    Only the footer the template set (its centre and right part as ``contract.footer``
+    makes them) is changed; a sheet without one, or with the owner's own, is returned
+    as it is.
+    """
+    name = _SAFE_FOOTER.sub("", business_name).replace("&", "&&")  # "&&" prints one "&"
+    text = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
+    return _FOOTER.sub(lambda m: m.group(1) + b"&amp;L" + text + m.group(3), xml, count=1)
 
 
 def _contract_sheet(name: str) -> contract.Sheet:

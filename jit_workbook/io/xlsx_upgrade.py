@@ -277,7 +277,9 @@ class _Upgrade:
         }
 
         t_wb = workbook_part(tz)
-        if any(el.get("localSheetId") is not None
+        # The template's only sheet-scoped names are the print titles (header row repeated on
+        # every printed page); an added sheet goes without them rather than stop the upgrade.
+        if any(el.get("localSheetId") is not None and el.get("name") != "_xlnm.Print_Titles"
                for el in _parse(tz.read(t_wb), t_wb).iter(f"{{{MAIN_NS}}}definedName")):
             raise RuntimeError("the template has sheet-scoped defined names; add_missing_sheets cannot copy them")
         t_wb_rels = read_rels(tz, t_wb)

@@ -9,6 +9,6 @@ reorder point, order-up-to level, order rounding), :mod:`.classify` (ABC, stock
 flags), :mod:`.reorder` (the Reorder sheet).
 """
 
-from .reorder import EXTRA_FIELDS, OUTPUT_FIELDS, keep_owner_edits, plan_reorder, summarise
+from .reorder import EXTRA_FIELDS, OUTPUT_FIELDS, keep_owner_edits, plan_reorder, summarise, to_do_order
 
-__all__ = ["EXTRA_FIELDS", "OUTPUT_FIELDS", "keep_owner_edits", "plan_reorder", "summarise"]
+__all__ = ["EXTRA_FIELDS", "OUTPUT_FIELDS", "keep_owner_edits", "plan_reorder", "summarise", "to_do_order"]

@@ -721,3 +721,25 @@ def summarise(reorder: pd.DataFrame) -> dict[str, Any]:
         "obsolete": int(reorder["stock_flag"].eq("OBSOLETE").sum()),
         "slow": int(reorder["stock_flag"].eq("SLOW").sum()),
     }
+
+
+def to_do_order(reorder: pd.DataFrame) -> pd.DataFrame:
+    """The Reorder rows as the week's to-do list: REORDER rows first, then CHECK DATA,
+    each by Supplier (then SKU), then every other row by SKU. The index is reset.
+
+    Supplier and SKU compare without case, so "acme" sits beside "Acme". The sort is
+    stable, so rows equal on all keys keep the plan's order.
+
+    >>> frame = pd.DataFrame({"sku": ["C1", "B2", "A3", "D4"], "supplier": ["Zed", "Acme", "Zed", "Acme"],
+    ...                       "status": ["OK", "REORDER", "CHECK DATA", "REORDER"]})
+    >>> to_do_order(frame)["sku"].tolist()
+    ['B2', 'D4', 'A3', 'C1']
+    """
+    status = _text(reorder["status"]).to_numpy(dtype=object)
+    group = np.select([status == REORDER_STATUS, status == CHECK_DATA], [0, 1], 2)
+    acted = group < 2
+    supplier = np.where(acted, _text(reorder["supplier"]).str.casefold().to_numpy(dtype=object), "")
+    keys = pd.DataFrame({"group": group, "supplier": supplier,
+                         "sku": _text(reorder["sku"]).str.casefold().to_numpy(dtype=object)})
+    order = keys.sort_values(["group", "supplier", "sku"], kind="stable").index.to_numpy()
+    return reorder.iloc[order].reset_index(drop=True)
