@@ -246,3 +246,17 @@ def test_a_workbook_without_a_backtest_sheet_still_recalculates(shop):
     assert result.exit_code == 0, result.output
     row = rows(shop, "Dashboard").set_index("Measure").loc["Service level kept (backtest)"]
     assert pd.isna(row["Value"]) and "run Backtest to measure" in row["Notes"]
+
+
+@pytest.mark.slow
+def test_a_recalc_after_a_backtest_finds_no_problem_in_the_backtest_sheet(shop):
+    """The Dashboard reads the Backtest sheet back: its fill rates (100%) and stock ratio
+    (0.29) are percentages, not service levels, and must not come back as Data Issues."""
+    assert run("backtest", shop).exit_code == 0
+    kept = rows(shop, "Backtest")
+    ratio = pd.to_numeric(kept["Stock: JIT ÷ Just In Case"], errors="coerce").dropna()
+    fills = pd.to_numeric(kept["JIT Fill Rate"], errors="coerce").dropna()
+    assert (ratio < 0.5).any() and (fills >= 1).any()  # values a service-level range would refuse
+    assert run("recalc", shop).exit_code == 0
+    issues = rows(shop, "Data Issues")
+    assert not issues["Sheet"].eq("Backtest").any(), issues[issues["Sheet"].eq("Backtest")].to_string()

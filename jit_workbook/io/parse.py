@@ -177,6 +177,11 @@ MAX_NUMBER = 1e12
 MAX_DAYS = 3650
 
 
+# The percent columns that hold a service level, which must lie between 50% and 99.9%;
+# other percentages (fill rates, On Time, the backtest's stock ratio) may be anything.
+SERVICE_LEVEL_FIELDS = frozenset({"service_level"})
+
+
 def _largest(col: K.Column) -> float:
     return MAX_DAYS if col.field.endswith("_days") else MAX_NUMBER
 
@@ -363,7 +368,7 @@ def _convert_kind(col: K.Column, s: pd.Series, blank: pd.Series, day_first: bool
         too_big = typed.abs() > _largest(col)  # 1e308 typed as a lead time would overflow the plan
         invalid |= too_big
         typed = typed.where(~too_big)
-        if col.kind == "percent":
+        if col.kind == "percent" and col.field in SERVICE_LEVEL_FIELDS:
             out_of_range = (typed <= 0.5) | (typed >= 1)
             invalid |= out_of_range
             typed = typed.where(~out_of_range)
@@ -389,8 +394,10 @@ def _why(col: K.Column, raw: pd.Series, typed: pd.Series) -> dict[int, str]:
             out[r] = f"{name} {_quote(v)} is not a date (type a date, or YYYY-MM-DD)"
         elif col.kind == "choice":
             out[r] = f"{name} {_quote(v)} is not one of {', '.join(col.choices)}"
-        elif col.kind == "percent":
+        elif col.kind == "percent" and col.field in SERVICE_LEVEL_FIELDS:
             out[r] = f"{name} {_quote(v)} is not a service level between 50% and 99.9%"
+        elif col.kind == "percent" and pd.isna(_to_percent(pd.Series([v])).iloc[0]):
+            out[r] = f"{name} {_quote(v)} is not a percentage (e.g. 95%)"
         else:
             num = pd.to_numeric(pd.Series([v]), errors="coerce").iloc[0]
             if pd.notna(num) and abs(num) > _largest(col) and not (num < 0 and not col.allow_negative):
