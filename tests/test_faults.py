@@ -523,3 +523,23 @@ def test_orders_sent_before_the_owners_save_are_reported_not_hidden(shop, tmp_pa
     assert f"The order files were written in {shop.parent / 'orders'}" in done.stderr
     assert f"{emailed} orders were emailed (PO-" in done.stderr and "or they are sent twice" in done.stderr
     assert shop.read_bytes() == theirs
+
+
+def test_stale_order_temporaries_of_killed_runs_are_removed_by_name_and_age(shop):
+    """A run killed while writing an order file leaves ``.~XXXXXXXX.pdf`` in the order
+    folder; the next orders run removes its own old ones and nothing else."""
+    assert run_cli("recalc", shop).exit_code == 0
+    first = run_cli("orders", shop)
+    assert first.exit_code == 0
+    (folder,) = [p for p in (shop.parent / "orders").iterdir() if p.is_dir()]
+    old = [folder / ".~k3x9_q2a.pdf", folder / ".~a1b2c3d4.xlsx", folder / ".~zz11yy22.eml"]
+    fresh = folder / ".~zz99zz99.pdf"  # perhaps a write in progress
+    others = [folder / ".~lock.PO-1.xlsx#", folder / "notes.pdf", folder / ".~toolongname.pdf"]
+    hour_ago = time.time() - 3600
+    for p in old + others:
+        p.write_bytes(b"partial")
+        os.utime(p, (hour_ago, hour_ago))
+    fresh.write_bytes(b"partial")
+    assert run_cli("orders", shop).exit_code == 0
+    assert not any(p.exists() for p in old)
+    assert fresh.exists() and all(p.exists() for p in others)

@@ -20,12 +20,14 @@ import datetime as dt
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from ..errors import JitError, WorkbookError
+from ..io.file_book import STALE_TEMPORARY_SECONDS
 from ..safe_text import _SPACES, _is_control, clean_text, email_address, header_text  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -145,6 +147,32 @@ def order_paths(folder: str | Path, order_date: dt.date, order: "PurchaseOrder")
     return paths  # type: ignore[return-value]
 
 
+# What atomic_path's mkstemp names its temporaries: ".~", 8 of tempfile's letters, the
+# document's suffix. A run killed while writing leaves one; the next write in the folder
+# removes those older than STALE_TEMPORARY_SECONDS (never LibreOffice's ".~lock.NAME#").
+_TEMPORARY = re.compile(r"\.~[a-z0-9_]{8}\.(?:xlsx|pdf|eml)")
+
+
+def remove_stale_temporaries(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove this tool's own temporary order files (by name and age) from ``folder``;
+    returns what was removed. Errors are ignored: it is tidying, not saving."""
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if (_TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
+                    and now - entry.stat().st_mtime > STALE_TEMPORARY_SECONDS):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
+
+
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` to write to; on success it replaces ``path``.
@@ -156,6 +184,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path.parent)
         fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
         os.close(fd)
     except OSError as exc:
