@@ -17,9 +17,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from ..orders.documents import FALLBACK_FONT_CANDIDATES, find_unicode_font
+from ..orders.documents import pdf_text, use_unicode_font
 from ..orders.safety import atomic_path
-from ..safe_text import clean_text
 from . import Card
 
 PAPER = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
@@ -86,8 +85,7 @@ class _CardPDF(FPDF):
     family = "Helvetica"
 
     def text_of(self, value) -> str:
-        text = clean_text(value)
-        return text if self.family != "Helvetica" else text.encode("cp1252", "replace").decode("cp1252")
+        return pdf_text(value, self.family)
 
 
 def _pdf(title: str, texts: list[str]) -> _CardPDF:
@@ -95,20 +93,7 @@ def _pdf(title: str, texts: list[str]) -> _CardPDF:
     pdf.set_auto_page_break(False)
     pdf.set_title(title)
     pdf.set_creator("jit-workbook")
-    font = find_unicode_font()
-    if font:
-        regular, bold = font
-        pdf.add_font("CardSans", "", str(regular))
-        pdf.add_font("CardSans", "B", str(bold or regular))
-        pdf.family = "CardSans"
-        if any(ord(ch) >= 0x2E80 for text in texts for ch in text):  # CJK and beyond: not in the usual fonts
-            fallbacks = [f for f in FALLBACK_FONT_CANDIDATES if Path(f).is_file()]
-            for i, f in enumerate(fallbacks):
-                pdf.add_font(f"CardFallback{i}", "", f)
-            if fallbacks:
-                pdf.set_fallback_fonts([f"CardFallback{i}" for i in range(len(fallbacks))], exact_match=False)
-    else:
-        pdf.core_fonts_encoding = "windows-1252"
+    pdf.family = use_unicode_font(pdf, "CardSans", texts)
     return pdf
 
 

@@ -9,7 +9,8 @@ latest count day as its On Hand; SKUs not counted keep the Stock sheet's.
 Codes are matched as text, in this order: the SKU exactly; a Stock Barcode, digit-only
 codes compared without leading zeros (:func:`jit_workbook.barcodes.code_key`, so a
 Stock cell Excel turned into the number 5012345678900 matches the scanned text);
-the SKU in other capitals (a scanner with Caps Lock on types ``ab-1`` for ``AB-1``).
+the SKU as Sales are matched to it (:mod:`jit_workbook.planning.skus`: other capitals,
+as a scanner with Caps Lock on types ``ab-1`` for ``AB-1``, or lost leading zeros).
 A scan by barcode and one by SKU of the same item add up.
 """
 
@@ -22,6 +23,7 @@ import pandas as pd
 from .. import contract as K
 from ..barcodes import code_key
 from ..errors import Issue
+from ..planning.skus import EXACT, stock_positions
 from .parse import Grid, parse_sheet
 
 
@@ -29,20 +31,26 @@ def _qty(x: float) -> str:
     return f"{x:,.2f}".rstrip("0").rstrip(".") if pd.notna(x) else "blank"
 
 
-def _lookups(stock: pd.DataFrame) -> tuple[dict, dict, dict]:
-    """(SKU -> SKU, barcode key -> SKU or None when two rows share it, casefolded SKU -> SKU or None)."""
-    skus = stock["sku"].astype(str)
-    exact = dict(zip(skus, skus))
+def _barcodes(stock: pd.DataFrame) -> dict[str, str | None]:
+    """Barcode key -> SKU, or None when two Stock rows share the barcode."""
     by_barcode: dict[str, str | None] = {}
-    for sku, barcode in zip(skus, stock["barcode"].astype(str)):
+    for sku, barcode in zip(stock["sku"].astype(str), stock["barcode"].astype(str)):
         if barcode.strip():
             key = code_key(barcode)
             by_barcode[key] = sku if key not in by_barcode or by_barcode[key] == sku else None
-    folded: dict[str, str | None] = {}
-    for sku in skus:
-        key = sku.casefold()
-        folded[key] = sku if key not in folded else None
-    return exact, by_barcode, folded
+    return by_barcode
+
+
+def _skus_of(codes: pd.Index, stock: pd.DataFrame, by_barcode: dict[str, str | None]) -> dict[str, str | None]:
+    """Each distinct scanned code's SKU: the SKU exactly, else a Barcode, else the SKU as
+    Sales are matched to it (other capitals, lost leading zeros: :mod:`..planning.skus`)."""
+    skus = pd.Index(stock["sku"].astype(str))
+    pos, how = stock_positions(codes, skus)
+    found = {}
+    for code, p, kind in zip(codes, pos, how):
+        by_sku = skus[p] if p >= 0 else None
+        found[code] = by_sku if kind == EXACT else by_barcode.get(code_key(code)) or by_sku
+    return found
 
 
 def counted_stock(stock: pd.DataFrame, grid: Grid | None, as_of: dt.date) -> tuple[pd.DataFrame, pd.Series, list[Issue]]:
@@ -78,11 +86,8 @@ def counted_stock(stock: pd.DataFrame, grid: Grid | None, as_of: dt.date) -> tup
                             f"date {d:%Y-%m-%d} is after the As Of Date {day:%Y-%m-%d}; scan not used"))
     usable &= ~future
 
-    exact, by_barcode, folded = _lookups(stock)
-    found: dict[str, str | None] = {}
-    for code in f.loc[usable, "code"].unique():
-        found[code] = exact.get(code) or by_barcode.get(code_key(code)) or folded.get(code.casefold())
-    f["sku"] = f["code"].map(found)
+    by_barcode = _barcodes(stock)
+    f["sku"] = f["code"].map(_skus_of(pd.Index(f.loc[usable, "code"].unique(), dtype=object), stock, by_barcode))
     for r, code in f.loc[usable & f["sku"].isna(), ["row", "code"]].itertuples(index=False):
         key = code_key(code)
         why = (f'code "{code}" is the Barcode of more than one Stock row; give each item its own barcode'

@@ -80,6 +80,33 @@ def find_unicode_font() -> tuple[Path, Path | None] | None:
     return None
 
 
+def use_unicode_font(pdf: FPDF, name: str, texts: list[str]) -> str:
+    """Give ``pdf`` a Unicode font named ``name`` (plus CJK fallbacks when ``texts`` need
+    them) and return the family to write in; "Helvetica" with cp1252 when none is found
+    (then write text through :func:`pdf_text`)."""
+    font = find_unicode_font()
+    if not font:
+        pdf.core_fonts_encoding = "windows-1252"
+        return "Helvetica"
+    regular, bold = font
+    pdf.add_font(name, "", str(regular))
+    pdf.add_font(name, "B", str(bold or regular))
+    if any(ord(ch) >= 0x2E80 for text in texts for ch in text):  # CJK and beyond: not in the usual fonts
+        fallbacks = [f for f in FALLBACK_FONT_CANDIDATES if Path(f).is_file()]
+        for i, f in enumerate(fallbacks):
+            pdf.add_font(f"{name}Fallback{i}", "", f)
+        if fallbacks:
+            pdf.set_fallback_fonts([f"{name}Fallback{i}" for i in range(len(fallbacks))], exact_match=False)
+    return name
+
+
+def pdf_text(value: Any, family: str) -> str:
+    """Workbook text for a PDF cell in ``family``: control characters out, and only
+    cp1252 when the PDF fell back to Helvetica."""
+    text = clean_text(value)
+    return text if family != "Helvetica" else text.encode("cp1252", "replace").decode("cp1252")
+
+
 def _delivery_text(order: PurchaseOrder) -> str:
     d = order.delivery_date
     return f"{d.day} {d:%b %Y}" if d else "as soon as possible"
@@ -242,29 +269,13 @@ def write_order_pdf(order: PurchaseOrder, path: str | Path, business_name: str, 
     pdf.set_auto_page_break(True, margin=18)
     pdf.set_title(f"Purchase order {order.po_number}")
     pdf.set_creator("jit-workbook")
-    font = find_unicode_font()
-    if font:
-        regular, bold = font
-        pdf.add_font("OrderSans", "", str(regular))
-        pdf.add_font("OrderSans", "B", str(bold or regular))
-        family = "OrderSans"
-        every_text = " ".join([business_name, notes, order.supplier, order.contact,
-                               *order.lines["sku"].astype(str), *order.lines["description"].astype(str)])
-        wide = any(ord(ch) >= 0x2E80 for ch in every_text)  # CJK and beyond: not in the usual fonts
-        fallbacks = [f for f in FALLBACK_FONT_CANDIDATES if Path(f).is_file()] if wide else []
-        for i, f in enumerate(fallbacks):
-            pdf.add_font(f"OrderFallback{i}", "", f)
-        if fallbacks:
-            pdf.set_fallback_fonts([f"OrderFallback{i}" for i in range(len(fallbacks))], exact_match=False)
+    every_text = [business_name, notes, order.supplier, order.contact,
+                  *order.lines["sku"].astype(str), *order.lines["description"].astype(str)]
+    family = use_unicode_font(pdf, "OrderSans", every_text)
 
-        def t(value: Any) -> str:
-            return clean_text(value)
-    else:
-        pdf.core_fonts_encoding = "windows-1252"
-        family = "Helvetica"
+    def t(value: Any) -> str:
+        return pdf_text(value, family)
 
-        def t(value: Any) -> str:
-            return clean_text(value).encode("cp1252", "replace").decode("cp1252")
     pdf.order_family = family
     pdf.add_page()
 
