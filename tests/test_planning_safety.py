@@ -184,3 +184,30 @@ def test_only_the_last_error_days_count():
     last = window_errors(x, valid, rate, [5, 7, 9], error_days=30)
     assert full.shape == (3, 120) and last.shape == (3, 30)
     np.testing.assert_array_equal(last, full[:, -30:])
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_cycle_windows_need_a_sale_on_their_first_review_days(seed):
+    # README formula 5, rule 1: with Service Measure Cycle only the windows with a sale on
+    # their first R days count, checked against the plain loop's windows.
+    rng = np.random.default_rng(seed)
+    n, days = 3, 120
+    x = (rng.poisson(4, (n, days)) * (rng.random((n, days)) < 0.2)).astype(float)  # intermittent
+    valid = np.ones((n, days), bool)
+    valid[0, 60:64] = False
+    rate = rng.uniform(0.2, 1.5, (n, days))
+    h, review = np.array([10, 14, 5]), 7
+    got = window_errors(x, valid, rate, h, sold_first_days=review)
+    for i in range(n):
+        exp = loop_window_errors(x[i].tolist(), valid[i].tolist(), rate[i].tolist(), int(h[i]))
+        for t, e in enumerate(exp):
+            sold_first = sum(x[i, t:t + min(review, int(h[i]))]) > 0
+            if e is None or not sold_first:
+                assert np.isnan(got[i, t]), (i, t)
+            else:
+                assert got[i, t] == pytest.approx(e, rel=1e-12, abs=1e-9), (i, t)
+    kept = np.isfinite(got).sum()
+    assert 0 < kept < np.isfinite(window_errors(x, valid, rate, h)).sum()  # some windows really left out
+    # R = 0 (continuous review) counts the windows that start with a sale
+    got0 = window_errors(x, valid, rate, h, sold_first_days=0)
+    assert np.array_equal(np.isfinite(got0), np.isfinite(window_errors(x, valid, rate, h)) & (x > 0))

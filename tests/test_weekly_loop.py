@@ -12,6 +12,7 @@ import pytest
 from jit_workbook import contract as K
 
 from conftest import run_cli as run, sheet_frame as sheet_rows
+from test_planning_shop_trend import trend_in
 
 
 def edit(path: Path, sheet: str, cells: dict) -> None:
@@ -267,7 +268,8 @@ def test_a_new_item_with_one_sale_is_spread_over_new_item_days_and_capped(shop):
     result = run("recalc", shop)
     assert result.exit_code == 0, result.output
     row = reorder_row(shop, "NEW-01")
-    assert row["Daily Demand"] == pytest.approx(6 / 14)  # 6 units over 14 days, not over 2
+    # 6 units over 14 days, not over 2 (times the shop's trend, if the demo shop has one)
+    assert row["Daily Demand"] == pytest.approx(6 / 14 * trend_in(row["Reason"]), rel=0.005)
     assert row["Order Qty"] <= 12  # never more than twice the one sale
     assert ("New item, first sold 2 days ago (counting the As Of Date): its sales are spread over 14 days "
             "(New Item Days), not read as a daily rate.") in row["Reason"]

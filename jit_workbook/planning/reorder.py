@@ -24,6 +24,7 @@ from .classify import DAYS_PER_MONTH, abc_class, days_of_cover, stock_flags
 from .demand import day_number, future_sales_issues, sales_summary_series_and_season
 from .forecast import forecast
 from .policy import order_qty_parts, reorder_point, safety_stock, z_for_service_level
+from .shop_trend import TREND_DAYS, shop_trend
 from .safety import ERROR_DAYS, POOL_MIN_WINDOWS, empirical_factor, fill_rate_safety_factor, window_errors
 
 DO_NOT_REORDER_STATUSES = ("Discontinued", "Do Not Reorder")  # Stock statuses never reordered
@@ -290,6 +291,10 @@ Safety stock by the normal formula (too little history for its own errors).
                       horizon_days=protect, fitted_days=ERROR_DAYS if empirical else 0,
                       season_history=season_history)
         d, sd, over_lr, methods = fr.daily, fr.sigma, fr.over_horizon, np.asarray(fr.method, dtype=object)
+    # 1c. The shop's trend: raise every forecast when the whole shop outsells them (Empirical,
+    # whose fitted rates show what was forecast).
+    trend = 1.0 if fr is None or fr.fitted_rate is None else shop_trend(matrix, mask, fr.fitted_rate, fr.day_index)
+    d, over_lr = d * trend, over_lr * trend
 
     # 4. Service level: Stock's, else the class setting (z once per distinct level).
     own_p = _number(st, "service_level")
@@ -347,6 +352,7 @@ Safety stock by the normal formula (too little history for its own errors).
         qty=suggested, cases=cases, raised=raised, moq=moq, case_pack=case_pack,
         sold_in_window=summary["sold_in_window"].to_numpy(), history=history, flags=flags,
         last_sale=last_sale, as_of_day=day_number(as_of), cover=cover) + _series_notes(summary) \
+        + _trend_reasons(status, trend) \
         + _safety_reasons(status, settings, windows, shop_floor, protect, abc) \
         + _new_item_notes(summary, int(settings.new_item_days), capped, one_qty, qty)
 
@@ -414,11 +420,23 @@ def _safety_stocks(settings: Settings, matrix: np.ndarray, mask: np.ndarray, fr:
     windows = np.zeros(len(d), dtype=np.int64)
     if settings.safety_stock_method != "Empirical" or fr is None or fr.fitted_rate is None:
         return normal, windows, np.zeros(len(d), dtype=bool)
-    errors = window_errors(matrix, mask, fr.fitted_rate, protect, fr.day_index)
+    # Cycle: only the windows after which the plan would order (a sale on the first R days).
+    errors = window_errors(matrix, mask, fr.fitted_rate, protect, fr.day_index,
+                           sold_first_days=None if fill_rate else review)
     k, sigma_e, windows, shop_floor = empirical_factor(errors, p, settings.service_measure, allowed, abc)
     own = np.maximum(k, 0.0) * np.sqrt(sigma_e ** 2 + np.asarray(d, dtype=float) ** 2 * lead_std ** 2)
     use = np.isfinite(own) & ~np.isnan(lead)
     return np.where(use, own, normal), np.where(use, windows, 0), use & shop_floor
+
+
+def _trend_reasons(status: np.ndarray, trend: float) -> pd.Series:
+    """The sentence saying the forecast was raised by the shop's trend (REORDER, OK rows)."""
+    shown = (status == REORDER_STATUS) | (status == OK_STATUS)
+    if trend <= 1.0:
+        return pd.Series("", index=range(len(status)), dtype="str")
+    said = (f" Forecast raised {trend:.2f}×: the whole shop sold {trend - 1:.0%} more than forecast over the "
+            f"last {TREND_DAYS} days.")
+    return _choose([shown], [said], "")
 
 
 def _safety_reasons(status: np.ndarray, settings: Settings, windows: np.ndarray, shop_floor: np.ndarray,

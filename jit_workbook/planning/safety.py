@@ -11,6 +11,12 @@ been over the protection interval H = L + R:
    ``WARMUP_DAYS`` valid days before it and H valid days from it, the error is
    e_t = (units sold on days t .. t + H − 1) − (the forecast made at the start of day t
    for those days). H is L + R rounded up to whole days.
+   **Only windows that end a cycle** (Cycle measure): a window counts when the item sold
+   on its first R days (R rounded up, at least 1 day). The plan orders at a review only
+   after a sale, so a replenishment cycle ends — and can run out — exactly in such a
+   window; for an item that does not sell every week, the windows with no sale at the
+   start would make the shelf look safer than the cycles the owner lives through
+   (measured on the real shop: class C served 80.6% of cycles for a 90.3% target).
 2. **Cycle service level p.** The item's own safety stock is the p-quantile of its
    window errors: sort the n errors, take the one at position ⌈p·n⌉ (the smallest error
    that at least p of the windows did not exceed).
@@ -57,13 +63,15 @@ ERROR_DAYS = 365  # windows starting in the last year count (a longer History Da
 
 def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
                   day_index: Any = None, warmup_days: int = WARMUP_DAYS,
-                  error_days: int = ERROR_DAYS) -> np.ndarray:
+                  error_days: int = ERROR_DAYS, sold_first_days: Any = None) -> np.ndarray:
     """Errors of the forecast over every H-day window of each item's history.
 
     e_t = Σ_{j<H} x_{t+j} − f_t · Σ_{j<H} s_{t+j}, for the origins t in the last
     ``error_days`` days whose H days are all valid and that have at least
-    ``warmup_days`` valid days before them (NaN elsewhere). f_t is the daily rate forecast at the start of day t from the days
-    before it, s the day's seasonal index (1 for flat methods).
+    ``warmup_days`` valid days before them (NaN elsewhere). f_t is the daily rate
+    forecast at the start of day t from the days before it, s the day's seasonal index
+    (1 for flat methods). With ``sold_first_days`` = R, only windows with a sale on
+    their first R days (R rounded up, 1 to H) count: the windows that end a cycle.
 
     Parameters
     ----------
@@ -81,6 +89,9 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
         Valid days needed before an origin.
     error_days : int
         Only origins in the last this many days count.
+    sold_first_days : float, optional
+        R, the review period in days: keep only windows with units sold on days
+        t .. t + R − 1 (None: every window).
 
     Returns
     -------
@@ -90,6 +101,14 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
     >>> x = np.array([[1.0, 3.0, 1.0, 3.0, 5.0]])
     >>> window_errors(x, np.ones_like(x, bool), np.full_like(x, 2.0), [2], warmup_days=1).tolist()
     [[nan, 0.0, 0.0, 4.0, nan]]
+
+    Sales 0, 0, 4, 0, 0 forecast at 1 a day, H = 2, R = 1: only the window starting on
+    the sale day counts.
+
+    >>> x = np.array([[0.0, 0.0, 4.0, 0.0, 0.0]])
+    >>> window_errors(x, np.ones_like(x, bool), np.ones_like(x), [2], warmup_days=1,
+    ...               sold_first_days=1).tolist()
+    [[nan, nan, 2.0, nan, nan]]
     """
     x = np.asarray(matrix, dtype=float)
     m = np.asarray(mask, dtype=bool)
@@ -118,6 +137,10 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
         cum_s = np.zeros((n, days + 1))
         np.cumsum(np.asarray(day_index, dtype=float), axis=1, out=cum_s[:, 1:])
         sold -= np.where(ok, rate, 0.0) * (np.take_along_axis(cum_s, end, axis=1) - cum_s[:, origin])
+    if sold_first_days is not None:
+        r = np.minimum(h, min(max(int(np.ceil(float(sold_first_days) - 1e-9)), 1), days + 1))
+        r_end = np.minimum(np.arange(first, days)[None, :] + r[:, None], days)
+        ok &= (np.take_along_axis(cum_x, r_end, axis=1) - cum_x[:, origin]) > 0
     sold[~ok] = np.nan
     return sold
 
