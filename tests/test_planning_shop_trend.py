@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from jit_workbook.planning import plan_reorder
-from jit_workbook.planning.shop_trend import ITEM_CAP, MAX_RAISE, MIN_ITEMS, TREND_DAYS, shop_trend
+from jit_workbook.planning.shop_trend import ITEM_CAP, MAX_RAISE, MIN_ITEMS, MIN_RAISE, TREND_DAYS, shop_trend
 from jit_workbook.settings import Settings
 from test_planning_reorder import ACME, AS_OF, make_sales, make_stock
 
 
 def loop_trend(x, valid, rate, days=TREND_DAYS):
-    """README: g = Σ min(sold, 3 × forecast) ÷ Σ forecast over the last 14 days, from 1 to 1.5."""
+    """README: g = Σ min(sold, 3 × forecast) ÷ Σ forecast over the last 14 days; 1 below 1.1, at most 1.5."""
     sold_total = forecast_total = 0.0
     items = 0
     for i in range(len(x)):
@@ -29,10 +29,11 @@ def loop_trend(x, valid, rate, days=TREND_DAYS):
         items += f > 0
     if forecast_total <= 0 or items < MIN_ITEMS:
         return 1.0
-    return min(max(sold_total / forecast_total, 1.0), MAX_RAISE)
+    g = sold_total / forecast_total
+    return min(g, MAX_RAISE) if g >= MIN_RAISE else 1.0
 
 
-@pytest.mark.parametrize("seed,lift", [(1, 1.0), (2, 1.2), (3, 1.6), (4, 0.8)])
+@pytest.mark.parametrize("seed,lift", [(1, 1.0), (2, 1.2), (3, 1.6), (4, 0.8), (5, 1.06), (6, 1.14)])
 def test_shop_trend_matches_a_plain_loop(seed, lift):
     rng = np.random.default_rng(seed)
     n, days = 60, 40
@@ -43,7 +44,7 @@ def test_shop_trend_matches_a_plain_loop(seed, lift):
     rate[rng.random((n, days)) < 0.05] = np.nan
     got = shop_trend(x, valid, rate)
     assert got == pytest.approx(loop_trend(x, valid, rate), rel=1e-12)
-    assert 1.0 <= got <= MAX_RAISE
+    assert got == 1.0 or MIN_RAISE <= got <= MAX_RAISE
 
 
 def _shop(n_items: int, recent_per_day: float):
