@@ -877,3 +877,16 @@ def test_fill_rate_target_with_the_normal_formula_by_hand():
         lo, hi = (mid, hi) if sigma * loss(mid) > 0.05 * d * 7 else (lo, mid)
     assert out.loc[0, "safety_stock"] == pytest.approx(max(lo, 0) * sigma, abs=1e-3)
     assert out.loc[0, "reorder_point"] == pytest.approx(d * 12 + max(lo, 0) * sigma, abs=1e-3)
+
+
+def test_one_sale_is_counted_by_the_sales_sku_rule_across_capitals():
+    # Sales typed "new-1" for Stock's "NEW-1" are the item's sales (planning/skus.py), so its
+    # one sale of 6 caps the order at 12 however the SKU was typed; a second line lifts the cap.
+    stock = make_stock(dict(sku="NEW-1", on_hand=0.0, lead_time_days=30.0, service_level=0.95))
+    one = make_sales((AS_OF - dt.timedelta(days=1), "new-1", 6.0))
+    plan, _ = plan_reorder(stock, one, ACME, settings())
+    assert plan.loc[0, "suggested_qty"] == 12
+    assert "One sale so far (6): ordering no more than twice it, 12." in plan.loc[0, "reason"]
+    two = make_sales((AS_OF - dt.timedelta(days=2), "NEW-1", 6.0), (AS_OF - dt.timedelta(days=1), "new-1", 6.0))
+    plan, _ = plan_reorder(stock, two, ACME, settings())
+    assert plan.loc[0, "suggested_qty"] > 12 and "One sale so far" not in plan.loc[0, "reason"]

@@ -411,6 +411,8 @@ def sales_summary_series_and_season(sales: pd.DataFrame, skus: Sequence[str] | p
     before its first sale counting 0, so one early sale is spread over ``min_days`` days
     instead of read as a daily rate. The summary's ``sold_days`` is the real count of
     days from the first sale (0 when none), ``spread`` marks the items so treated.
+    ``sale_lines`` counts the lines with a positive Quantity up to the As Of Date (on any
+    date, not only the window's) and ``largest_sale`` is the largest of them (NaN when none).
 
     Source: Nahmias (1994), "Demand estimation in lost sales inventory systems", Naval
     Research Logistics 41(6) (sales during a stock-out understate demand).
@@ -455,6 +457,8 @@ def sales_summary_series_and_season(sales: pd.DataFrame, skus: Sequence[str] | p
 
     last = np.full(n_skus, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(last, enc.sku_pos[sold], enc.day[sold])
+    largest = np.full(n_skus, np.nan)
+    np.fmax.at(largest, enc.sku_pos[sold], enc.quantity[sold])
     summary = pd.DataFrame(
         {
             "daily_demand": d,
@@ -468,6 +472,9 @@ def sales_summary_series_and_season(sales: pd.DataFrame, skus: Sequence[str] | p
             "censored_days": censored,
             "sold_days": sold_days,
             "spread": spread,
+            # every line up to the As Of Date, not only the window's: "its whole history is one sale"
+            "sale_lines": np.bincount(enc.sku_pos[sold], minlength=n_skus),
+            "largest_sale": largest,
         },
         index=pd.Index(np.asarray(skus, dtype=object), dtype="str", name="sku"),
     )

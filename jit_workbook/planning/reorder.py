@@ -311,7 +311,9 @@ Safety stock by the normal formula (too little history for its own errors).
     position = on_hand + on_order
     trigger = (position <= rop) & (d_window > 0)
     qty, cases, raised = order_qty_parts(np.where(trigger, up_to - position, 0.0), moq, case_pack)
-    one_sale, one_qty = single_sales(sales, sku, as_of)
+    # An item whose whole history is one sale (one line with a positive Quantity), and that sale.
+    one_sale = summary["sale_lines"].to_numpy() == 1
+    one_qty = np.where(one_sale, summary["largest_sale"].to_numpy(), np.nan)
     qty, cases, raised, capped = cap_first_orders(qty, cases, raised, one_sale, one_qty, moq, case_pack)
 
     # 7. Status.
@@ -504,25 +506,6 @@ def _reasons(*, status: np.ndarray, stock_status: pd.Series, check_text: pd.Seri
                        + _text(since.astype(str)) + " days): obsolete stock.")
     slow = " " + fmt_one_decimal(cover / DAYS_PER_MONTH) + " months of cover: slow mover."
     return base + _choose([flags == "OBSOLETE", flags == "SLOW"], [obsolete, slow], "")
-
-
-def single_sales(sales: pd.DataFrame, sku: pd.Series, as_of: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Per SKU: whether its whole history up to the As Of Date is one sale (one line with a
-    positive Quantity), and that sale's quantity (NaN otherwise).
-
-    >>> sales = pd.DataFrame({"date": pd.to_datetime(["2026-11-19", "2026-11-02", "2026-11-09", "2026-11-30"]),
-    ...                       "sku": ["NEW", "OLD", "OLD", "OLD"], "quantity": [6.0, 1.0, 2.0, 5.0]})
-    >>> [a.tolist() for a in single_sales(sales, pd.Series(["NEW", "OLD", "NONE"]), "2026-11-20")]
-    [[True, False, False], [6.0, nan, nan]]
-    """
-    n = len(sku)
-    if not len(sales) or not n:
-        return np.zeros(n, dtype=bool), np.full(n, np.nan)
-    q = pd.to_numeric(sales["quantity"], errors="coerce")
-    sold = sales.loc[(q > 0).to_numpy() & (pd.to_datetime(sales["date"]) <= pd.Timestamp(as_of)).to_numpy()]
-    per = q[sold.index].groupby(sold["sku"].astype("str").to_numpy()).agg(["size", "max"])
-    lines = sku.map(per["size"]).fillna(0).to_numpy()
-    return lines == 1, np.where(lines == 1, sku.map(per["max"]).to_numpy(dtype=float), np.nan)
 
 
 def cap_first_orders(qty: np.ndarray, cases: np.ndarray, raised: np.ndarray, one_sale: np.ndarray,
