@@ -22,8 +22,12 @@ import python_calamine
 from .. import contract as K
 from ..errors import MissingSheetError, WorkbookError
 from .package_check import check_package
-from .parse import Grid
+from .parse import Grid, LazyGrid
+from .typed_read import load_typed, open_reader
 from .xlsx_parts import sheet_parts
+
+# Sheets read cell by cell only: the Settings sheet is a list of labelled values, not columns.
+CELLS_ONLY = frozenset({K.SETTINGS.name})
 
 
 def check_readable(path: Path) -> None:
@@ -70,7 +74,12 @@ def _writable(path: Path) -> bool:
 
 def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozenset(),
                data: bytes | None = None) -> dict[str, Grid]:
-    """One :class:`Grid` per sheet name (each sheet read once).
+    """One :class:`Grid` per sheet name (each sheet read once, when first used).
+
+    A contract sheet's columns are read as typed columns (:mod:`.typed_read`) when the
+    parser first asks for them, its cells one by one only if the parser (or anyone)
+    asks for those; a sheet no one looks at is never read. The Settings sheet, and any
+    sheet the contract does not describe, is read cell by cell at once.
 
     optional: sheets that may be absent (left out of the result).
     data: the file's bytes, when the caller has read them (then ``path`` is only its name
@@ -89,7 +98,8 @@ def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozense
                 raise _missing(path, missing)
             wanted = [n for n in names if n in parts]
             # Before calamine inflates anything: no zip bomb, no damaged or hostile part.
-            found = check_package(zf, parts, wanted, path.name)
+            last_rows: dict[str, int | None] = {}
+            found = check_package(zf, parts, wanted, path.name, last_rows)
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, NotImplementedError, RuntimeError):
         raise WorkbookError(f"{path.name} cannot be read as a workbook: its zip structure is damaged (or it is "
                             "password-protected). Open it in Excel or LibreOffice, save it again, and run "
@@ -102,8 +112,27 @@ def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozense
             raise
         raise WorkbookError(f"{path.name} cannot be read as a workbook; is it damaged or password-protected? "
                             "Nothing was changed.") from None
-    rows = {n: _sheet_rows(book, data, n, path.name) for n in wanted}
-    return {n: Grid(rows[n], found.get(n, {})) for n in wanted}
+    fast: list = []  # the fastexcel reader, opened on first use (after the package check)
+
+    def typed(name: str):
+        if not fast:
+            fast.append(open_reader(data))
+        with _quiet_stderr():
+            return load_typed(fast[0], name, _typed_columns(name), last_rows.get(name))
+
+    grids: dict[str, Grid] = {}
+    for n in wanted:
+        if n in K.SHEETS_BY_NAME and n not in CELLS_ONLY:
+            grids[n] = LazyGrid(lambda n=n: _sheet_rows(book, data, n, path.name), found.get(n, {}),
+                                lambda n=n: typed(n))
+        else:
+            grids[n] = Grid(_sheet_rows(book, data, n, path.name), found.get(n, {}))
+    return grids
+
+
+def _typed_columns(name: str) -> list[str]:
+    """The header names a contract sheet's parsers may ask for (its table and the block beside it)."""
+    return [c.name for c in K.sheet(name).layout.columns if c.name]
 
 
 def _missing(path: Path, missing: list[str]) -> MissingSheetError:
