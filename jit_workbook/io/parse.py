@@ -369,8 +369,8 @@ def _parse_typed(sheet: K.Sheet, typed: Any, errors: dict[tuple[int, int], str],
     when the sheet must be read cell by cell to say exactly what is wrong in it.
 
     Each column's distinct values go through the same conversion as cells do (it treats
-    every value on its own), with ``""`` for the empty cell as the cell reader gives it;
-    the results are spread over the rows by their codes. So the frame is the one the
+    every value on its own); an empty cell is what a blank cell converts to (:func:`_empty`).
+    The results are spread over the rows by their codes. So the frame is the one the
     cells give. None — and the caller parses the cells — when a wanted column was not
     read, holds an error value (typed or as text), holds a kind of value this path does
     not take, or holds any value that would be a Data Issue.
@@ -395,16 +395,22 @@ def _parse_typed(sheet: K.Sheet, typed: Any, errors: dict[tuple[int, int], str],
         if got is None:
             return None
         codes, values = got
-        distinct = pd.Series(values + [""], dtype=object)  # last: the empty cell
-        if distinct.isin(EXCEL_ERRORS).any():
-            return None
-        blank = _is_blank(distinct)
-        converted, invalid = _convert(col, distinct, blank, day_first)
-        if invalid.any():
-            return None
-        at = np.where(codes < 0, len(values), codes)
-        frame[col.field] = pd.Series(converted.to_numpy()[at], index=index, dtype=converted.dtype)
-        blank_all &= blank.to_numpy()[at]
+        empty = _empty(col, 1, pd.RangeIndex(1))  # an empty cell reads as a blank one of its column
+        if values:
+            distinct = pd.Series(values, dtype=object)
+            if distinct.isin(EXCEL_ERRORS).any():
+                return None
+            blank = _is_blank(distinct)
+            converted, invalid = _convert(col, distinct, blank, day_first)
+            if invalid.any():
+                return None
+            converted = np.append(converted.to_numpy(), empty.to_numpy())
+            blank = np.append(blank.to_numpy(), True)
+        else:
+            converted, blank = empty.to_numpy(), np.array([True])
+        at = np.where(codes < 0, len(values), codes)  # an empty cell: the last value
+        frame[col.field] = pd.Series(converted[at], index=index, dtype=empty.dtype)
+        blank_all &= blank[at]
     frame["row"] = index.to_numpy()
     keep = ~blank_all
     bad = pd.DataFrame(False, index=index, columns=[c.field for c in sheet.columns])
