@@ -60,17 +60,18 @@ def check_package(zf: zipfile.ZipFile, sheets: dict[str, str], wanted: list[str]
             continue  # images and the like: calamine never reads them
         where = _where(info.filename, by_part)
         try:
-            with zf.open(info) as fh:
-                doctype = bool(_DOCTYPE.search(fh.read(_HEAD_BYTES)))
-            if doctype:
-                pass
-            elif info.filename in scan:
-                name = scan[info.filename]
-                found[name], last = scan_sheet(zf, info.filename)
-                if last_rows is not None:
-                    last_rows[name] = last
-            else:
-                _drain(zf, info)
+            with zf.open(info) as fh:  # one pass: the head, then on from there
+                head = fh.read(_HEAD_BYTES)
+                doctype = bool(_DOCTYPE.search(head))
+                if doctype:
+                    pass
+                elif info.filename in scan:
+                    name = scan[info.filename]
+                    found[name], last = scan_sheet(zf, info.filename, fh=fh, head=head)
+                    if last_rows is not None:
+                        last_rows[name] = last
+                else:
+                    _drain(fh)
         except WorkbookError:  # the streamed XML parse of a sheet whose cells lack addresses
             raise WorkbookError(_damaged(book_name, where, "is not valid XML")) from None
         except _DAMAGED as exc:
@@ -97,11 +98,10 @@ def _check_size(info: zipfile.ZipInfo, where: str, book_name: str) -> None:
             "nothing was changed.")
 
 
-def _drain(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Inflate a part to its end and forget it (zipfile checks size and checksum at the end)."""
-    with zf.open(info) as fh:
-        while fh.read(1 << 20):
-            pass
+def _drain(fh) -> None:
+    """Inflate an open part to its end and forget it (zipfile checks size and checksum at the end)."""
+    while fh.read(1 << 20):
+        pass
 
 
 def _where(part: str, by_part: dict[str, str]) -> str:

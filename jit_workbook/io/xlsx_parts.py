@@ -196,36 +196,40 @@ def error_cells(zf: zipfile.ZipFile, sheet_part: str, chunk: int = 1 << 20) -> d
     return scan_sheet(zf, sheet_part, chunk)[0]
 
 
-def scan_sheet(zf: zipfile.ZipFile, sheet_part: str,
-               chunk: int = 1 << 20) -> tuple[dict[tuple[int, int], str], int | None]:
+def scan_sheet(zf: zipfile.ZipFile, sheet_part: str, chunk: int = 1 << 20, fh=None,
+               head: bytes = b"") -> tuple[dict[tuple[int, int], str], int | None]:
     """One streamed pass over a worksheet part: its error cells (see :func:`error_cells`)
     and the number of its last ``<row>`` (0 without rows; None when a last row of a
     chunk has no ``r`` address, so the number is not known).
 
     The last row number tells the typed reader (:mod:`.typed_read`) whether the sheet's
     cells start at row 1: its reader counts rows from the first one holding a value.
+    fh, head: the part already open, and the bytes already read from it (the package
+        check reads a part's head first), so that no byte is inflated twice.
     """
+    if fh is None:
+        with zf.open(sheet_part) as fh:
+            return scan_sheet(zf, sheet_part, chunk, fh, head)
     found: dict[tuple[int, int], str] = {}
     last_row: int | None = 0
-    tail = b""
-    with zf.open(sheet_part) as fh:
-        while True:
-            data = fh.read(chunk)
-            buf = tail + data
-            cut = len(buf) if not data else _last_row_end(buf)
-            piece, tail = buf[:cut], buf[cut:]
-            if last_row is not None:
-                got_row = _last_row_number(piece)
-                if got_row is None or got_row > 0:
-                    last_row = got_row if got_row is None else max(last_row, got_row)
-            if _ERROR_MARKER.search(piece):
-                got = _scan_error_cells(piece)
-                if got is None:  # a cell without r="": positions need a full (streamed) parse
-                    with zf.open(sheet_part) as again:
-                        return _error_cells_full(again), None
-                found.update(got)
-            if not data:
-                return found, last_row
+    tail = head
+    while True:
+        data = fh.read(chunk)
+        buf = tail + data
+        cut = len(buf) if not data else _last_row_end(buf)
+        piece, tail = buf[:cut], buf[cut:]
+        if last_row is not None:
+            got_row = _last_row_number(piece)
+            if got_row is None or got_row > 0:
+                last_row = got_row if got_row is None else max(last_row, got_row)
+        if _ERROR_MARKER.search(piece):
+            got = _scan_error_cells(piece)
+            if got is None:  # a cell without r="": positions need a full (streamed) parse
+                with zf.open(sheet_part) as again:
+                    return _error_cells_full(again), None
+            found.update(got)
+        if not data:
+            return found, last_row
 
 
 _ROW_OPEN = re.compile(rb"<(?:[\w.-]+:)?row[\s>/]")
