@@ -283,3 +283,22 @@ def test_the_demo_shop_parses_the_same_both_ways(tmp_path):
     new, old, grids = both_ways(path)
     assert_same(new, old)
     assert not read_cell_by_cell(grids["Sales"])
+
+
+def test_edge_values_read_the_same(tmp_path):
+    """Times a moment before midnight, Excel's 1900 leap-year days, escaped control
+    characters and non-breaking spaces in text: the same through either reader."""
+    sheets = clean_sheets()
+    serials = [45947.9999999, 45947.99999999, 45947.999999999, 59.5, 60.0, 61.25, 45947.5]
+    path = tmp_path / "edge.xlsx"
+    write_book(path, sheets)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Sales"]
+    for i, serial in enumerate(serials):
+        r = ws.max_row + 1
+        ws.cell(r, 1, serial).number_format = "yyyy-mm-dd hh:mm" if i % 2 else "yyyy-mm-dd"
+        ws.cell(r, 2, ["S1", "S1_x000D_", "S2\u00a0", " S4\t", "é"][i % 5])
+        ws.cell(r, 3, 1.0)
+    wb.save(path)
+    new, old, grids = both_ways(path)
+    assert_same(new, old)
