@@ -55,33 +55,24 @@ class Grid:
 
 
 class LazyGrid(Grid):
-    """A :class:`Grid` whose cells are read when first asked for.
+    """A :class:`Grid` read as typed columns, whose cells are read when first asked for.
 
-    rows: called once, on the first use of ``rows``.
-    typed: called once, on the first use of ``typed`` (returns a TypedSheet or None).
-    A sheet the typed columns serve is then never read cell by cell, and a sheet no one
-    looks at is not read at all.
+    rows: called once, on the first use of ``rows`` (the parser needs the cells only
+        when the typed columns cannot say exactly what is wrong in a column).
+    typed: the sheet's columns (a :class:`~.typed_read.TypedSheet`).
     """
 
-    def __init__(self, rows: Callable[[], list[list[Any]]], errors: dict[tuple[int, int], str],
-                 typed: Callable[[], Any] | None = None):
+    def __init__(self, rows: Callable[[], list[list[Any]]], errors: dict[tuple[int, int], str], typed: Any):
         self._load_rows: Callable[[], list[list[Any]]] | None = rows
         self._rows: list[list[Any]] | None = None
-        self._load_typed = typed
-        self._typed: Any = None
         self.errors = errors
+        self.typed = typed
 
     @property
     def rows(self) -> list[list[Any]]:  # type: ignore[override]
         if self._load_rows is not None:
             self._rows, self._load_rows = self._load_rows(), None
         return self._rows
-
-    @property
-    def typed(self) -> Any:  # type: ignore[override]
-        if self._load_typed is not None:
-            self._typed, self._load_typed = self._load_typed(), None
-        return self._typed
 
 
 @dataclass

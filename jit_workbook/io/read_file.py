@@ -5,6 +5,10 @@ Excel last calculated them — about ten times faster than openpyxl. It shows Ex
 error values (``#N/A``) as empty cells, so those are looked up in the sheet's XML
 (only for sheets that contain any). Before calamine reads anything, the package is
 checked (:mod:`jit_workbook.io.package_check`): no zip bomb, no damaged part.
+
+The contract's sheets are read through the same calamine by fastexcel, as typed
+columns (:mod:`jit_workbook.io.typed_read`): no Python object per cell. Their cells
+are read one by one only where the parser needs them to say what is wrong.
 """
 
 from __future__ import annotations
@@ -74,12 +78,13 @@ def _writable(path: Path) -> bool:
 
 def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozenset(),
                data: bytes | None = None) -> dict[str, Grid]:
-    """One :class:`Grid` per sheet name (each sheet read once, when first used).
+    """One :class:`Grid` per sheet name (each sheet read once).
 
-    A contract sheet's columns are read as typed columns (:mod:`.typed_read`) when the
-    parser first asks for them, its cells one by one only if the parser (or anyone)
-    asks for those; a sheet no one looks at is never read. The Settings sheet, and any
-    sheet the contract does not describe, is read cell by cell at once.
+    A contract sheet is read as typed columns (:mod:`.typed_read`) where it can be; its
+    cells are then read one by one only if the parser needs them after all (to say
+    exactly what is wrong in a column). The Settings sheet, a sheet the contract does
+    not describe, and a sheet the typed reader steps aside for are read cell by cell.
+    Either way every sheet is read here, so one that cannot be read stops the run now.
 
     optional: sheets that may be absent (left out of the result).
     data: the file's bytes, when the caller has read them (then ``path`` is only its name
@@ -112,21 +117,19 @@ def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozense
             raise
         raise WorkbookError(f"{path.name} cannot be read as a workbook; is it damaged or password-protected? "
                             "Nothing was changed.") from None
-    fast: list = []  # the fastexcel reader, opened on first use (after the package check)
-
-    def typed(name: str):
-        if not fast:
-            fast.append(open_reader(data))
-        with _quiet_stderr():
-            return load_typed(fast[0], name, _typed_columns(name), last_rows.get(name))
-
     grids: dict[str, Grid] = {}
+    readers: list = []  # fastexcel's, opened only now that the package check has passed
     for n in wanted:
+        typed = None
         if n in K.SHEETS_BY_NAME and n not in CELLS_ONLY:
-            grids[n] = LazyGrid(lambda n=n: _sheet_rows(book, data, n, path.name), found.get(n, {}),
-                                lambda n=n: typed(n))
-        else:
+            with _quiet_stderr():  # calamine's panic message, on a hostile sheet
+                if not readers:
+                    readers.append(open_reader(data))
+                typed = load_typed(readers[0], n, _typed_columns(n), last_rows.get(n))
+        if typed is None:
             grids[n] = Grid(_sheet_rows(book, data, n, path.name), found.get(n, {}))
+        else:  # read: its cells, one by one, only if the parser needs them after all
+            grids[n] = LazyGrid(lambda n=n: _sheet_rows(book, data, n, path.name), found.get(n, {}), typed)
     return grids
 
 
