@@ -19,7 +19,7 @@ import zipfile
 import zlib
 
 from ..errors import WorkbookError
-from .xlsx_parts import error_cells
+from .xlsx_parts import scan_sheet
 
 MAX_PART_BYTES = 1 << 30        # 1 GB of XML in one part
 MAX_PACKAGE_BYTES = 2 << 30     # 2 GB of XML in the whole workbook
@@ -33,12 +33,15 @@ _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, Runti
 
 
 def check_package(zf: zipfile.ZipFile, sheets: dict[str, str], wanted: list[str],
-                  book_name: str) -> dict[str, dict[tuple[int, int], str]]:
+                  book_name: str, last_rows: dict[str, int | None] | None = None,
+                  ) -> dict[str, dict[tuple[int, int], str]]:
     """Refuse a bomb or a damaged part; return the error cells of the ``wanted`` sheets.
 
     sheets: every sheet's name -> part (to name the sheet in messages).
+    last_rows: filled with each wanted sheet's last row number (see
+        :func:`~.xlsx_parts.scan_sheet`), when given.
     Every XML part (sheets, shared strings, styles, relationships) is streamed to its end
-    once; the wanted sheets' error cells are found on the way.
+    once; the wanted sheets' error cells (and last rows) are found on that same pass.
     Raises WorkbookError naming the sheet (or part) and saying that nothing was changed.
     """
     by_part = {part: name for name, part in sheets.items()}
@@ -57,14 +60,18 @@ def check_package(zf: zipfile.ZipFile, sheets: dict[str, str], wanted: list[str]
             continue  # images and the like: calamine never reads them
         where = _where(info.filename, by_part)
         try:
-            with zf.open(info) as fh:
-                doctype = bool(_DOCTYPE.search(fh.read(_HEAD_BYTES)))
-            if doctype:
-                pass
-            elif info.filename in scan:
-                found[scan[info.filename]] = error_cells(zf, info.filename)
-            else:
-                _drain(zf, info)
+            with zf.open(info) as fh:  # one pass: the head, then on from there
+                head = fh.read(_HEAD_BYTES)
+                doctype = bool(_DOCTYPE.search(head))
+                if doctype:
+                    pass
+                elif info.filename in scan:
+                    name = scan[info.filename]
+                    found[name], last = scan_sheet(zf, info.filename, fh=fh, head=head)
+                    if last_rows is not None:
+                        last_rows[name] = last
+                else:
+                    _drain(fh)
         except WorkbookError:  # the streamed XML parse of a sheet whose cells lack addresses
             raise WorkbookError(_damaged(book_name, where, "is not valid XML")) from None
         except _DAMAGED as exc:
@@ -91,11 +98,10 @@ def _check_size(info: zipfile.ZipInfo, where: str, book_name: str) -> None:
             "nothing was changed.")
 
 
-def _drain(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Inflate a part to its end and forget it (zipfile checks size and checksum at the end)."""
-    with zf.open(info) as fh:
-        while fh.read(1 << 20):
-            pass
+def _drain(fh) -> None:
+    """Inflate an open part to its end and forget it (zipfile checks size and checksum at the end)."""
+    while fh.read(1 << 20):
+        pass
 
 
 def _where(part: str, by_part: dict[str, str]) -> str:

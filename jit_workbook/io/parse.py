@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,30 @@ class Grid:
 
     rows: list[list[Any]]
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    # The same cells as typed columns (:class:`~.typed_read.TypedSheet`), when the reader
+    # could read them so; the parser falls back to ``rows`` whenever in doubt.
+    typed: Any = None
+
+
+class LazyGrid(Grid):
+    """A :class:`Grid` read as typed columns, whose cells are read when first asked for.
+
+    rows: called once, on the first use of ``rows`` (the parser needs the cells only
+        when the typed columns cannot say exactly what is wrong in a column).
+    typed: the sheet's columns (a :class:`~.typed_read.TypedSheet`).
+    """
+
+    def __init__(self, rows: Callable[[], list[list[Any]]], errors: dict[tuple[int, int], str], typed: Any):
+        self._load_rows: Callable[[], list[list[Any]]] | None = rows
+        self._rows: list[list[Any]] | None = None
+        self.errors = errors
+        self.typed = typed
+
+    @property
+    def rows(self) -> list[list[Any]]:  # type: ignore[override]
+        if self._load_rows is not None:
+            self._rows, self._load_rows = self._load_rows(), None
+        return self._rows
 
 
 @dataclass
@@ -131,6 +155,11 @@ def check_owner_headers(sheet: K.Sheet, grid: Grid) -> None:
     """
     if not sheet.editable_fields:
         return
+    typed = grid.typed
+    if typed is not None and all(
+            j < len(typed.header) and _header_key(typed.header[j]) == col.name.lower()
+            for j, col in enumerate(sheet.columns) if col.editable or col.field == sheet.key):
+        return  # every header the owner's typing depends on is in place: nothing to read
     rows = grid.rows or [[]]
     header = list(rows[0])
     names = [" ".join(str(h).split()).lower() if h is not None else "" for h in header]
@@ -157,6 +186,10 @@ def check_owner_headers(sheet: K.Sheet, grid: Grid) -> None:
         raise MissingColumnError(
             f"{cell}: the header is {shown}, but this column holds your {col.name}; {restore} so what you "
             f"typed there is kept, then run again. Nothing was changed.")
+
+
+def _header_key(h: Any) -> str:
+    return " ".join(str(h).split()).lower() if h is not None else ""
 
 
 def _to_text(s: pd.Series) -> pd.Series:
@@ -268,6 +301,11 @@ def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None,
     def outcome(fld: str) -> str:
         return (then or {}).get(fld, "read as blank")
 
+    typed = grid.typed
+    if typed is not None:
+        parsed = _parse_typed(sheet, typed, grid.errors, day_first)
+        if parsed is not None:
+            return parsed
     rows = grid.rows
     if not rows:
         rows = [[]]
@@ -314,6 +352,60 @@ def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None,
     # Blank rows (between pasted blocks, or left after deleting lines) are skipped silently:
     # they are not a problem to fix.
     return Parsed(frame[keep].reset_index(drop=True), bad[keep].reset_index(drop=True), issues)
+
+
+def _parse_typed(sheet: K.Sheet, typed: Any, errors: dict[tuple[int, int], str],
+                 day_first: bool) -> Parsed | None:
+    """:func:`parse_sheet` from typed columns (:class:`~.typed_read.TypedSheet`), or None
+    when the sheet must be read cell by cell to say exactly what is wrong in it.
+
+    Each column's distinct values go through the same conversion as cells do (it treats
+    every value on its own); an empty cell is what a blank cell converts to (:func:`_empty`).
+    The results are spread over the rows by their codes. So the frame is the one the
+    cells give. None — and the caller parses the cells — when a wanted column was not
+    read, holds an error value (typed or as text), holds a kind of value this path does
+    not take, or holds any value that would be a Data Issue.
+    """
+    if any(c.name.lower() not in typed.loaded for c in sheet.columns):
+        return None  # read for another view of this sheet
+    try:
+        cols = header_map(sheet, typed.header)
+    except MissingColumnError:
+        return None  # said from the cells, as ever
+    used = set(cols.values())
+    if any(c - 1 in used for _r, c in errors):
+        return None
+    index = pd.RangeIndex(2, 2 + typed.height)
+    frame = pd.DataFrame(index=index)
+    blank_all = np.ones(typed.height, dtype=bool)
+    for col in sheet.columns:
+        if col.field not in cols:
+            frame[col.field] = _empty(col, typed.height, index)
+            continue
+        got = typed.distinct(cols[col.field], col.kind == "date")
+        if got is None:
+            return None
+        codes, values = got
+        empty = _empty(col, 1, pd.RangeIndex(1))  # an empty cell reads as a blank one of its column
+        if values:
+            distinct = pd.Series(values, dtype=object)
+            if distinct.isin(EXCEL_ERRORS).any():
+                return None
+            blank = _is_blank(distinct)
+            converted, invalid = _convert(col, distinct, blank, day_first)
+            if invalid.any():
+                return None
+            converted = np.append(converted.to_numpy(), empty.to_numpy())
+            blank = np.append(blank.to_numpy(), True)
+        else:
+            converted, blank = empty.to_numpy(), np.array([True])
+        at = np.where(codes < 0, len(values), codes)  # an empty cell: the last value
+        frame[col.field] = pd.Series(converted[at], index=index, dtype=empty.dtype)
+        blank_all &= blank[at]
+    frame["row"] = index.to_numpy()
+    keep = ~blank_all
+    bad = pd.DataFrame(False, index=index, columns=[c.field for c in sheet.columns])
+    return Parsed(frame[keep].reset_index(drop=True), bad[keep].reset_index(drop=True), [])
 
 
 def _columns(body: list[list[Any]], wanted: list[int]) -> pd.DataFrame:

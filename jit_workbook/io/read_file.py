@@ -5,6 +5,10 @@ Excel last calculated them — about ten times faster than openpyxl. It shows Ex
 error values (``#N/A``) as empty cells, so those are looked up in the sheet's XML
 (only for sheets that contain any). Before calamine reads anything, the package is
 checked (:mod:`jit_workbook.io.package_check`): no zip bomb, no damaged part.
+
+The contract's sheets are read through the same calamine by fastexcel, as typed
+columns (:mod:`jit_workbook.io.typed_read`): no Python object per cell. Their cells
+are read one by one only where the parser needs them to say what is wrong.
 """
 
 from __future__ import annotations
@@ -22,8 +26,12 @@ import python_calamine
 from .. import contract as K
 from ..errors import MissingSheetError, WorkbookError
 from .package_check import check_package
-from .parse import Grid
+from .parse import Grid, LazyGrid
+from .typed_read import load_typed, open_reader
 from .xlsx_parts import sheet_parts
+
+# Sheets read cell by cell only: the Settings sheet is a list of labelled values, not columns.
+CELLS_ONLY = frozenset({K.SETTINGS.name})
 
 
 def check_readable(path: Path) -> None:
@@ -72,6 +80,12 @@ def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozense
                data: bytes | None = None) -> dict[str, Grid]:
     """One :class:`Grid` per sheet name (each sheet read once).
 
+    A contract sheet is read as typed columns (:mod:`.typed_read`) where it can be; its
+    cells are then read one by one only if the parser needs them after all (to say
+    exactly what is wrong in a column). The Settings sheet, a sheet the contract does
+    not describe, and a sheet the typed reader steps aside for are read cell by cell.
+    Either way every sheet is read here, so one that cannot be read stops the run now.
+
     optional: sheets that may be absent (left out of the result).
     data: the file's bytes, when the caller has read them (then ``path`` is only its name
         in messages, and every sheet comes from these same bytes).
@@ -89,7 +103,8 @@ def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozense
                 raise _missing(path, missing)
             wanted = [n for n in names if n in parts]
             # Before calamine inflates anything: no zip bomb, no damaged or hostile part.
-            found = check_package(zf, parts, wanted, path.name)
+            last_rows: dict[str, int | None] = {}
+            found = check_package(zf, parts, wanted, path.name, last_rows)
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, NotImplementedError, RuntimeError):
         raise WorkbookError(f"{path.name} cannot be read as a workbook: its zip structure is damaged (or it is "
                             "password-protected). Open it in Excel or LibreOffice, save it again, and run "
@@ -102,8 +117,25 @@ def read_grids(path: Path, names: list[str], optional: frozenset[str] = frozense
             raise
         raise WorkbookError(f"{path.name} cannot be read as a workbook; is it damaged or password-protected? "
                             "Nothing was changed.") from None
-    rows = {n: _sheet_rows(book, data, n, path.name) for n in wanted}
-    return {n: Grid(rows[n], found.get(n, {})) for n in wanted}
+    grids: dict[str, Grid] = {}
+    readers: list = []  # fastexcel's, opened only now that the package check has passed
+    for n in wanted:
+        typed = None
+        if n in K.SHEETS_BY_NAME and n not in CELLS_ONLY:
+            with _quiet_stderr():  # calamine's panic message, on a hostile sheet
+                if not readers:
+                    readers.append(open_reader(data))
+                typed = load_typed(readers[0], n, _typed_columns(n), last_rows.get(n))
+        if typed is None:
+            grids[n] = Grid(_sheet_rows(book, data, n, path.name), found.get(n, {}))
+        else:  # read: its cells, one by one, only if the parser needs them after all
+            grids[n] = LazyGrid(lambda n=n: _sheet_rows(book, data, n, path.name), found.get(n, {}), typed)
+    return grids
+
+
+def _typed_columns(name: str) -> list[str]:
+    """The header names a contract sheet's parsers may ask for (its table and the block beside it)."""
+    return [c.name for c in K.sheet(name).layout.columns if c.name]
 
 
 def _missing(path: Path, missing: list[str]) -> MissingSheetError:

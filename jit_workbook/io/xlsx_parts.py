@@ -173,6 +173,9 @@ def table_parts(zf: zipfile.ZipFile, sheet_part: str) -> list[str]:
 # Error cells
 # ---------------------------------------------------------------------------------
 _ERROR_MARKERS = (b't="e"', b"t='e'")
+# Either marker in one pass (re looks for the literal "t=" fast): a third of the time of
+# two substring searches over a 94 MB Sales part.
+_ERROR_MARKER = re.compile(rb"""t=(?:"e"|'e')""")
 _CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _CELL_CLOSE = re.compile(rb"</(?:[\w.-]+:)?c>")
@@ -190,22 +193,62 @@ def error_cells(zf: zipfile.ZipFile, sheet_part: str, chunk: int = 1 << 20) -> d
     part's checksum and declared size (zipfile raises BadZipFile when they are wrong).
     Cheap: a chunk without ``t="e"`` is not parsed.
     """
+    return scan_sheet(zf, sheet_part, chunk)[0]
+
+
+def scan_sheet(zf: zipfile.ZipFile, sheet_part: str, chunk: int = 1 << 20, fh=None,
+               head: bytes = b"") -> tuple[dict[tuple[int, int], str], int | None]:
+    """One streamed pass over a worksheet part: its error cells (see :func:`error_cells`)
+    and the number of its last ``<row>`` (0 without rows; None when a last row of a
+    chunk has no ``r`` address, so the number is not known).
+
+    The last row number tells the typed reader (:mod:`.typed_read`) whether the sheet's
+    cells start at row 1: its reader counts rows from the first one holding a value.
+    fh, head: the part already open, and the bytes already read from it (the package
+        check reads a part's head first), so that no byte is inflated twice.
+    """
+    if fh is None:
+        with zf.open(sheet_part) as fh:
+            return scan_sheet(zf, sheet_part, chunk, fh, head)
     found: dict[tuple[int, int], str] = {}
-    tail = b""
-    with zf.open(sheet_part) as fh:
-        while True:
-            data = fh.read(chunk)
-            buf = tail + data
-            cut = len(buf) if not data else _last_row_end(buf)
-            piece, tail = buf[:cut], buf[cut:]
-            if any(marker in piece for marker in _ERROR_MARKERS):
-                got = _scan_error_cells(piece)
-                if got is None:  # a cell without r="": positions need a full (streamed) parse
-                    with zf.open(sheet_part) as again:
-                        return _error_cells_full(again)
-                found.update(got)
-            if not data:
-                return found
+    last_row: int | None = 0
+    tail = head
+    while True:
+        data = fh.read(chunk)
+        buf = tail + data
+        cut = len(buf) if not data else _last_row_end(buf)
+        piece, tail = buf[:cut], buf[cut:]
+        if last_row is not None:
+            got_row = _last_row_number(piece)
+            if got_row is None or got_row > 0:
+                last_row = got_row if got_row is None else max(last_row, got_row)
+        if _ERROR_MARKER.search(piece):
+            got = _scan_error_cells(piece)
+            if got is None:  # a cell without r="": positions need a full (streamed) parse
+                with zf.open(sheet_part) as again:
+                    return _error_cells_full(again), None
+            found.update(got)
+        if not data:
+            return found, last_row
+
+
+_ROW_OPEN = re.compile(rb"<(?:[\w.-]+:)?row[\s>/]")
+
+
+def _last_row_number(piece: bytes) -> int | None:
+    """The ``r`` of the last ``<row>`` start tag in ``piece``: 0 when it has none, None
+    when that tag has no (numeric) ``r``."""
+    at = len(piece)
+    while True:
+        at = piece.rfind(b"row", 0, at)
+        if at < 0:
+            return 0
+        start = piece.rfind(b"<", 0, at)
+        m = _ROW_OPEN.match(piece, start) if start >= 0 else None
+        if m and m.end() == at + 4:
+            end = piece.find(b">", at)
+            r = tag_attrs(piece[start:end if end >= 0 else len(piece)]).get("r", "")
+            return int(r) if r.isdigit() else None
 
 
 def _last_row_end(buf: bytes) -> int:
@@ -227,7 +270,7 @@ def parse_error_cells(xml: bytes) -> dict[tuple[int, int], str]:
 
 def _scan_error_cells(xml: bytes) -> dict[tuple[int, int], str] | None:
     """Error cells of whole rows of worksheet XML; None when a cell has no ``r`` address."""
-    if not any(marker in xml for marker in _ERROR_MARKERS):
+    if not _ERROR_MARKER.search(xml):
         return {}
     found: dict[tuple[int, int], str] = {}
     pos = 0
