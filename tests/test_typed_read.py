@@ -302,3 +302,18 @@ def test_edge_values_read_the_same(tmp_path):
     wb.save(path)
     new, old, grids = both_ways(path)
     assert_same(new, old)
+
+
+@pytest.mark.parametrize("case", ["a negative price", "a huge quantity", "negative on hand",
+                                  "a service level out of range", "a choice not on the list"])
+def test_an_unusable_value_of_the_columns_own_kind_stays_on_the_typed_path(tmp_path, case):
+    # A negative price is still a number: the column stays typed, and the rows holding it get
+    # the cells' own Data Issue (same words, same cell, same order) without reading any cell.
+    sheet, r, c, value = MESSY[case]
+    sheets = clean_sheets()
+    sheets[sheet][r][c] = value
+    path = write_book(tmp_path / "m.xlsx", sheets)
+    new, old, grids = both_ways(path)
+    assert_same(new, old)
+    assert any(i.sheet == sheet for i in old.issues)
+    assert grids[sheet].typed is not None and not read_cell_by_cell(grids[sheet]), case

@@ -303,7 +303,7 @@ def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None,
 
     typed = grid.typed
     if typed is not None:
-        parsed = _parse_typed(sheet, typed, grid.errors, day_first)
+        parsed = _parse_typed(sheet, typed, grid.errors, day_first, outcome)
         if parsed is not None:
             return parsed
     rows = grid.rows
@@ -355,16 +355,18 @@ def parse_sheet(sheet: K.Sheet, grid: Grid, then: dict[str, str] | None = None,
 
 
 def _parse_typed(sheet: K.Sheet, typed: Any, errors: dict[tuple[int, int], str],
-                 day_first: bool) -> Parsed | None:
+                 day_first: bool, outcome: Callable[[str], str]) -> Parsed | None:
     """:func:`parse_sheet` from typed columns (:class:`~.typed_read.TypedSheet`), or None
     when the sheet must be read cell by cell to say exactly what is wrong in it.
 
     Each column's distinct values go through the same conversion as cells do (it treats
     every value on its own); an empty cell is what a blank cell converts to (:func:`_empty`).
     The results are spread over the rows by their codes. So the frame is the one the
-    cells give. None — and the caller parses the cells — when a wanted column was not
-    read, holds an error value (typed or as text), holds a kind of value this path does
-    not take, or holds any value that would be a Data Issue.
+    cells give. An unusable value ("abc" as a quantity) is said once per distinct value by
+    the cells' own words (:func:`_why`) and given to every row holding it, in row order,
+    as the cell path gives them. None — and the caller parses the cells — when a wanted
+    column was not read, holds an error value (typed or as text), or holds a kind of
+    value this path does not take.
     """
     if any(c.name.lower() not in typed.loaded for c in sheet.columns):
         return None  # read for another view of this sheet
@@ -377,6 +379,8 @@ def _parse_typed(sheet: K.Sheet, typed: Any, errors: dict[tuple[int, int], str],
         return None
     index = pd.RangeIndex(2, 2 + typed.height)
     frame = pd.DataFrame(index=index)
+    bad = pd.DataFrame(False, index=index, columns=[c.field for c in sheet.columns])
+    issues: list[Issue] = []
     blank_all = np.ones(typed.height, dtype=bool)
     for col in sheet.columns:
         if col.field not in cols:
@@ -393,8 +397,13 @@ def _parse_typed(sheet: K.Sheet, typed: Any, errors: dict[tuple[int, int], str],
                 return None
             blank = _is_blank(distinct)
             converted, invalid = _convert(col, distinct, blank, day_first)
-            if invalid.any():
-                return None
+            if invalid.any():  # the rows holding an unusable value, each named as the cells would be
+                why = _why(col, distinct[invalid], converted[invalid])
+                rows_bad = np.flatnonzero(np.isin(codes, np.flatnonzero(invalid.to_numpy())))
+                bad.iloc[rows_bad, bad.columns.get_loc(col.field)] = True
+                idx = cols[col.field]
+                issues.extend(Issue(sheet.name, _addr(idx, int(index[i])), "",
+                                    f"{why[int(codes[i])]}; {outcome(col.field)}") for i in rows_bad)
             converted = np.append(converted.to_numpy(), empty.to_numpy())
             blank = np.append(blank.to_numpy(), True)
         else:
@@ -404,8 +413,7 @@ def _parse_typed(sheet: K.Sheet, typed: Any, errors: dict[tuple[int, int], str],
         blank_all &= blank[at]
     frame["row"] = index.to_numpy()
     keep = ~blank_all
-    bad = pd.DataFrame(False, index=index, columns=[c.field for c in sheet.columns])
-    return Parsed(frame[keep].reset_index(drop=True), bad[keep].reset_index(drop=True), [])
+    return Parsed(frame[keep].reset_index(drop=True), bad[keep].reset_index(drop=True), issues)
 
 
 def _columns(body: list[list[Any]], wanted: list[int]) -> pd.DataFrame:
