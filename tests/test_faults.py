@@ -146,16 +146,21 @@ def test_a_workbook_open_in_excel_or_libreoffice_is_left_alone(shop, lock_name, 
     assert shop.read_bytes() == before
 
 
+def leave_temporaries(stale: list, fresh) -> None:
+    """Half-written files as a killed run leaves them: ``stale`` an hour old, ``fresh`` just now."""
+    hour_ago = time.time() - 3600
+    for p in stale:
+        p.write_bytes(b"PK partial")
+        os.utime(p, (hour_ago, hour_ago))
+    fresh.write_bytes(b"PK partial")
+
+
 def test_stale_temporaries_of_killed_runs_are_removed_by_name_and_age(shop):
     folder = shop.parent
     old = [folder / ".JIT_Inventory.xlsx.k3x9_q2a.tmp", folder / ".JIT_Inventory.backup.xlsx.a1b2c3d4.tmp"]
     fresh = folder / ".JIT_Inventory.xlsx.zz99zz99.tmp"      # perhaps a save in progress
     others = [folder / ".Other.xlsx.a1b2c3d4.tmp", folder / "notes.tmp"]  # not ours
-    hour_ago = time.time() - 3600
-    for p in old + others:
-        p.write_bytes(b"PK partial")
-        os.utime(p, (hour_ago, hour_ago))
-    fresh.write_bytes(b"PK partial")
+    leave_temporaries(old + others, fresh)
     assert run_cli("recalc", shop).exit_code == 0
     assert not any(p.exists() for p in old)
     assert fresh.exists() and all(p.exists() for p in others)
@@ -535,11 +540,7 @@ def test_stale_order_temporaries_of_killed_runs_are_removed_by_name_and_age(shop
     old = [folder / ".~k3x9_q2a.pdf", folder / ".~a1b2c3d4.xlsx", folder / ".~zz11yy22.eml"]
     fresh = folder / ".~zz99zz99.pdf"  # perhaps a write in progress
     others = [folder / ".~lock.PO-1.xlsx#", folder / "notes.pdf", folder / ".~toolongname.pdf"]
-    hour_ago = time.time() - 3600
-    for p in old + others:
-        p.write_bytes(b"partial")
-        os.utime(p, (hour_ago, hour_ago))
-    fresh.write_bytes(b"partial")
+    leave_temporaries(old + others, fresh)
     assert run_cli("orders", shop).exit_code == 0
     assert not any(p.exists() for p in old)
     assert fresh.exists() and all(p.exists() for p in others)

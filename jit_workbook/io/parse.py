@@ -113,6 +113,11 @@ def _quote(v: Any) -> str:
     return f'"{text}"'
 
 
+def header_key(name: Any) -> str:
+    """A header as the sheets are matched by it: single-spaced, lower case ("" for none)."""
+    return " ".join(str(name).split()).lower() if name is not None else ""
+
+
 def header_map(sheet: K.Sheet, header: list[Any]) -> dict[str, int]:
     """Field -> zero-based column index, matching header names case- and space-insensitively.
 
@@ -120,7 +125,7 @@ def header_map(sheet: K.Sheet, header: list[Any]) -> dict[str, int]:
     """
     seen: dict[str, int] = {}
     for i, h in enumerate(header):
-        key = " ".join(str(h).split()).lower() if h is not None else ""
+        key = header_key(h)
         if key and key not in seen:
             seen[key] = i
     found: dict[str, int] = {}
@@ -157,12 +162,12 @@ def check_owner_headers(sheet: K.Sheet, grid: Grid) -> None:
         return
     typed = grid.typed
     if typed is not None and all(
-            j < len(typed.header) and _header_key(typed.header[j]) == col.name.lower()
+            j < len(typed.header) and header_key(typed.header[j]) == col.name.lower()
             for j, col in enumerate(sheet.columns) if col.editable or col.field == sheet.key):
         return  # every header the owner's typing depends on is in place: nothing to read
     rows = grid.rows or [[]]
     header = list(rows[0])
-    names = [" ".join(str(h).split()).lower() if h is not None else "" for h in header]
+    names = [header_key(h) for h in header]
     for col in sheet.columns:
         if not (col.editable or col.field == sheet.key):
             continue
@@ -186,10 +191,6 @@ def check_owner_headers(sheet: K.Sheet, grid: Grid) -> None:
         raise MissingColumnError(
             f"{cell}: the header is {shown}, but this column holds your {col.name}; {restore} so what you "
             f"typed there is kept, then run again. Nothing was changed.")
-
-
-def _header_key(h: Any) -> str:
-    return " ".join(str(h).split()).lower() if h is not None else ""
 
 
 def _to_text(s: pd.Series) -> pd.Series:

@@ -28,14 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from .parse import header_key
+
 # fastexcel says through Python logging when an empty column's type is unknown ("falling
 # back to string"): not news to the owner.
 logging.getLogger("fastexcel").setLevel(logging.ERROR)
-
-
-def header_key(name: Any) -> str:
-    """A header as :func:`~.parse.header_map` matches it: single-spaced, lower case."""
-    return " ".join(str(name).split()).lower() if name is not None else ""
 
 
 @dataclass
