@@ -71,8 +71,19 @@ def test_the_plan_raises_every_forecast_when_the_whole_shop_outsells_them():
     assert plan["daily_demand"].to_numpy() == pytest.approx(np.full(40, mean * g), rel=1e-9)
     assert plan["reorder_point"].to_numpy() - plan["safety_stock"].to_numpy() == pytest.approx(
         np.full(40, mean * g * 14), rel=1e-9)
-    assert plan.loc[0, "reason"].count(f"Forecast raised {g:.2f}×: the whole shop sold {g - 1:.0%} more than "
-                                       f"forecast over the last 14 days.") == 1
+    assert plan.loc[0, "reason"].count(f"Forecast and safety stock raised {g:.2f}×: the whole shop sold "
+                                       f"{g - 1:.0%} more than forecast over the last 14 days.") == 1
+    # Safety stock (README formula 5, Empirical) by hand, then × g: the window errors over
+    # H = L + R = 14 days from each origin t with 28 days before it and 14 after (t = 28 .. 60;
+    # every window starts with a sale), e_t = units sold in t .. t + 13 − 14 × mean of the days
+    # before t; the item's own p-quantile (no item has the 90 windows the shop's floor needs)
+    # as a factor k = q ÷ σ_H, σ_H = √(mean e²), and the supplier's σL = 2 days.
+    errors = sorted(sum(series[t:t + 14]) - 14 * np.mean(series[:t]) for t in range(28, 61))
+    sigma_h = np.sqrt(np.mean(np.square(errors)))
+    for p in plan["service_level"].unique():
+        q = errors[int(np.ceil(p * len(errors) - 1e-9)) - 1]
+        expected = g * q / sigma_h * np.sqrt(sigma_h ** 2 + mean ** 2 * 2.0 ** 2)
+        assert plan.loc[plan["service_level"] == p, "safety_stock"].to_numpy() == pytest.approx(expected, rel=1e-9)
 
 
 def test_a_quiet_shop_a_small_shop_and_the_normal_method_are_not_raised():
@@ -80,7 +91,7 @@ def test_a_quiet_shop_a_small_shop_and_the_normal_method_are_not_raised():
     quiet, q_sales = _shop(40, 1.0)
     plan, _ = plan_reorder(quiet, q_sales, ACME, s)
     assert plan["daily_demand"].to_numpy() == pytest.approx(np.full(40, (60 * 2 + 14) / 74), rel=1e-12)
-    assert not plan["reason"].str.contains("Forecast raised").any()
+    assert not plan["reason"].str.contains("Forecast and safety stock raised").any()
     small, s_sales = _shop(MIN_ITEMS - 1, 3.0)
     plan, _ = plan_reorder(small, s_sales, ACME, s)
     assert plan["daily_demand"].to_numpy() == pytest.approx(np.full(MIN_ITEMS - 1, (60 * 2 + 14 * 3) / 74))
@@ -90,9 +101,9 @@ def test_a_quiet_shop_a_small_shop_and_the_normal_method_are_not_raised():
 
 
 def trend_in(reason: str) -> float:
-    """The shop's trend factor a Reason states ("Forecast raised 1.04×: ..."), else 1:
+    """The shop's trend factor a Reason states ("Forecast and safety stock raised 1.14×: ..."), else 1:
     for the end-to-end tests whose demo shop happens to be selling above its forecasts."""
     import re
 
-    found = re.search(r"Forecast raised (\d+\.\d+)×", reason)
+    found = re.search(r"Forecast and safety stock raised (\d+\.\d+)×", reason)
     return float(found.group(1)) if found else 1.0

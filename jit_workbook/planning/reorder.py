@@ -304,7 +304,11 @@ Safety stock by the normal formula (too little history for its own errors).
     z = z_for_service_level(p)
 
     # 5-6. Policy and order size: order up to the reorder point (the (R, S) policy).
-    ss, windows, shop_floor = _safety_stocks(settings, matrix, mask, fr, p, z, d, sd, lead, lead_std, review, abc)
+    ss, windows, shop_floor = _safety_stocks(settings, matrix, mask, fr, p, z, d / trend, sd, lead, lead_std,
+                                             review, abc)
+    # Raised with the forecast: an item's errors were measured at its old level, and errors
+    # grow with the level (on the real shop +0.6 point of cycle service over raising d alone).
+    ss = ss * trend
     d_protect = np.divide(over_lr, protect, out=np.asarray(d, dtype=float).copy(), where=protect > 0)
     rop = reorder_point(d_protect, lead, review, ss)  # = forecast over L + R + SS
     up_to = rop.copy()
@@ -436,7 +440,7 @@ def _trend_reasons(status: np.ndarray, trend: float) -> pd.Series:
     shown = (status == REORDER_STATUS) | (status == OK_STATUS)
     if trend <= 1.0:
         return pd.Series("", index=range(len(status)), dtype="str")
-    said = (f" Forecast raised {trend:.2f}×: the whole shop sold {trend - 1:.0%} more than forecast over the "
+    said = (f" Forecast and safety stock raised {trend:.2f}×: the whole shop sold {trend - 1:.0%} more than forecast over the "
             f"last {TREND_DAYS} days.")
     return _choose([shown], [said], "")
 
