@@ -17,19 +17,24 @@ from jit_workbook.planning.safety import (
 
 
 def loop_window_errors(x, valid, rate, h, index=None, warmup=WARMUP_DAYS):
-    """README: for each day t with ≥ warmup valid days before it and H valid days from it,
-    e = units sold on days t..t+H-1 − rate_t × (H, or the sum of those days' indices)."""
+    """README: for each day t with ≥ warmup valid days before it, whose H days fit in the
+    history, whose first day is valid and at least a quarter of whose days are valid,
+    e = units sold on the valid days of t..t+H-1, scaled up to all H days by their
+    weights (1, or the day's index), − rate_t × (the weight of all H days)."""
     out = []
     for t in range(len(x)):
         window = range(t, t + h)
-        if t + h > len(x) or not all(valid[u] for u in window) or sum(valid[:t]) < warmup:
+        if t + h > len(x) or not valid[t] or sum(valid[:t]) < warmup:
             out.append(None)
             continue
-        if rate[t] is None or math.isnan(rate[t]):
+        open_days = [u for u in window if valid[u]]
+        if len(open_days) < math.ceil(h / 4) or rate[t] is None or math.isnan(rate[t]):
             out.append(None)
             continue
-        weight = h if index is None else sum(index[u] for u in window)
-        out.append(sum(x[u] for u in window) - rate[t] * weight)
+        w = [1.0] * len(x) if index is None else index
+        weight = sum(w[u] for u in window)
+        sold = sum(x[u] for u in open_days) * weight / sum(w[u] for u in open_days)
+        out.append(sold - rate[t] * weight)
     return out
 
 
@@ -73,8 +78,18 @@ def test_window_errors_match_a_plain_loop(seed):
                     assert np.isnan(got[i, t]), (i, t)
                 else:
                     assert got[i, t] == pytest.approx(e, rel=1e-12, abs=1e-9), (i, t)
-    # the censored days really take their windows out
-    assert np.isnan(window_errors(x, valid, rate, h)[2, 50 - 14 + 1:53]).all()
+    # a window starting on a day out of stock is left out; one that only covers such days
+    # counts, its open days' sales scaled up to all its days
+    got = window_errors(x, valid, rate, h)
+    assert np.isnan(got[2, 50:53]).all()
+    t = 45  # days 45-58 (H = 14), three of them out of stock
+    assert got[2, t] == pytest.approx(x[2, [u for u in range(t, t + 14) if valid[2, u]]].sum() * 14 / 11
+                                      - rate[2, t] * 14)
+    sparse = np.ones((1, 60), bool)
+    sparse[0, 31:45] = False  # only the first of days 30-44 open: under a quarter of H = 14
+    assert np.isnan(window_errors(np.ones((1, 60)), sparse, np.ones((1, 60)), [14])[0, 30])
+    sparse[0, 31:34] = True  # 4 of 14 open
+    assert window_errors(np.ones((1, 60)), sparse, np.ones((1, 60)), [14])[0, 30] == pytest.approx(0.0)
 
 
 def test_horizon_is_rounded_up_to_whole_days():

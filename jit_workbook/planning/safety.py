@@ -8,9 +8,17 @@ shop gets. The ``Empirical`` method measures instead how wrong the forecast has 
 been over the protection interval H = L + R:
 
 1. **Window errors.** For every day t of the item's history with at least
-   ``WARMUP_DAYS`` valid days before it and H valid days from it, the error is
+   ``WARMUP_DAYS`` valid days before it and H days from it, the error is
    e_t = (units sold on days t .. t + H − 1) − (the forecast made at the start of day t
    for those days). H is L + R rounded up to whole days.
+   **Days out of stock** (not valid) inside a window are counted at the pace of the
+   window's open days: units sold on the open days × (forecast weight of all H days ÷
+   that of the open days; plain day counts for the flat methods). The window counts when
+   its first day was open and at least ``MIN_OPEN_SHARE`` (a quarter) of its days were.
+   Why: the shelf runs empty in the busiest windows, so leaving out every window with
+   an empty day leaves out the errors the safety stock is for (measured on the real
+   shop: 90.2% → 92.5% cycle service for a 94.7% target); counting the empty days as
+   the forecast instead would assume the demand was calm exactly when it was not.
    **Only windows that end a cycle** (Cycle measure): a window counts when the item sold
    on its first R days (R rounded up, at least 1 day). The plan orders at a review only
    after a sale, so a replenishment cycle ends — and can run out — exactly in such a
@@ -59,18 +67,24 @@ WARMUP_DAYS = 28  # a forecast needs 4 weeks of history before its errors count
 SHRINK_WINDOWS = 30  # an item with n windows keeps weight n / (n + 30) on its own figure
 POOL_MIN_WINDOWS = 90  # items with fewer windows do not set their class's typical figure
 ERROR_DAYS = 365  # windows starting in the last year count (a longer History Days costs no more)
+MIN_OPEN_SHARE = 0.25  # a window with days out of stock counts when at least this share of its days were open
 
 
 def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
                   day_index: Any = None, warmup_days: int = WARMUP_DAYS,
-                  error_days: int = ERROR_DAYS, sold_first_days: Any = None) -> np.ndarray:
+                  error_days: int = ERROR_DAYS, sold_first_days: Any = None,
+                  min_open_share: float = MIN_OPEN_SHARE) -> np.ndarray:
     """Errors of the forecast over every H-day window of each item's history.
 
-    e_t = Σ_{j<H} x_{t+j} − f_t · Σ_{j<H} s_{t+j}, for the origins t in the last
-    ``error_days`` days whose H days are all valid and that have at least
+    e_t = X_t − f_t · Σ_{j<H} s_{t+j}, for the origins t in the last ``error_days`` days
+    whose H days lie inside the history, whose first day is valid, at least
+    ⌈``min_open_share`` · H⌉ of whose days are valid, and that have at least
     ``warmup_days`` valid days before them (NaN elsewhere). f_t is the daily rate
     forecast at the start of day t from the days before it, s the day's seasonal index
-    (1 for flat methods). With ``sold_first_days`` = R, only windows with a sale on
+    (1 for flat methods). X_t is the units sold on the window's valid days, counted up
+    to the whole window at their pace when some days are not valid (out of stock):
+    X_t = Σ_valid x × Σ_{j<H} s_{t+j} ÷ Σ_valid s (Nahmias 1994: sales on days out of
+    stock understate demand). With ``sold_first_days`` = R, only windows with a sale on
     their first R days (R rounded up, 1 to H) count: the windows that end a cycle.
 
     Parameters
@@ -102,6 +116,12 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
     >>> window_errors(x, np.ones_like(x, bool), np.full_like(x, 2.0), [2], warmup_days=1).tolist()
     [[nan, 0.0, 0.0, 4.0, nan]]
 
+    Day 4 out of stock: the window of days 3-4 sold 1 on its open day, counted as 2 × 1.
+
+    >>> open_days = np.array([[True, True, True, False, True]])
+    >>> window_errors(x, open_days, np.full_like(x, 2.0), [2], warmup_days=1).tolist()
+    [[nan, 0.0, -2.0, nan, nan]]
+
     Sales 0, 0, 4, 0, 0 forecast at 1 a day, H = 2, R = 1: only the window starting on
     the sale day counts.
 
@@ -124,19 +144,30 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
     np.cumsum(m, axis=1, out=cum_m[:, 1:])
     first = max(days - int(error_days), 0)
     origin = slice(first, days)
-    end = np.minimum(np.arange(first, days)[None, :] + h[:, None], days)
+    end_day = np.arange(first, days)[None, :] + h[:, None]
+    end = np.minimum(end_day, days)
     sold = np.take_along_axis(cum_x, end, axis=1) - cum_x[:, origin]
     before = cum_m[:, origin]
-    ok = (np.take_along_axis(cum_m, end, axis=1) - before) == h[:, None]
+    open_days = np.take_along_axis(cum_m, end, axis=1) - before
+    need = np.ceil(float(min_open_share) * h - 1e-9).clip(1, None)
+    ok = (end_day <= days) & m[:, origin] & (open_days >= need[:, None])
     ok &= before >= warmup_days
     rate = f[:, origin]
     ok &= np.isfinite(rate)
     if day_index is None:
-        sold -= np.where(ok, rate, 0.0) * h[:, None]
+        weight, weight_open = h[:, None].astype(float), open_days.astype(float)
     else:
+        s = np.asarray(day_index, dtype=float)
         cum_s = np.zeros((n, days + 1))
-        np.cumsum(np.asarray(day_index, dtype=float), axis=1, out=cum_s[:, 1:])
-        sold -= np.where(ok, rate, 0.0) * (np.take_along_axis(cum_s, end, axis=1) - cum_s[:, origin])
+        np.cumsum(s, axis=1, out=cum_s[:, 1:])
+        weight = np.take_along_axis(cum_s, end, axis=1) - cum_s[:, origin]
+        np.cumsum(np.where(m, s, 0.0), axis=1, out=cum_s[:, 1:])
+        weight_open = np.take_along_axis(cum_s, end, axis=1) - cum_s[:, origin]
+    # Days out of stock counted at the open days' pace (a window with every day open is as sold).
+    short = ok & (open_days < h[:, None]) & (weight_open > 0)
+    np.multiply(sold, weight, out=sold, where=short)
+    np.divide(sold, weight_open, out=sold, where=short)
+    sold -= np.where(ok, rate, 0.0) * weight
     if sold_first_days is not None:
         r = np.minimum(h, min(max(int(np.ceil(float(sold_first_days) - 1e-9)), 1), days + 1))
         r_end = np.minimum(np.arange(first, days)[None, :] + r[:, None], days)
