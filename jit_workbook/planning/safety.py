@@ -17,7 +17,7 @@ been over the protection interval H = L + R:
    its first day was open and at least ``MIN_OPEN_SHARE`` (a quarter) of its days were.
    Why: the shelf runs empty in the busiest windows, so leaving out every window with
    an empty day leaves out the errors the safety stock is for (measured on the real
-   shop: 90.2% → 92.5% cycle service for a 94.7% target); counting the empty days as
+   shop: 90.2% → 92.5% cycle service for a 94.6% target); counting the empty days as
    the forecast instead would assume the demand was calm exactly when it was not.
    **Only windows that end a cycle** (Cycle measure): a window counts when the item sold
    on its first R days (R rounded up, at least 1 day). The plan orders at a review only
