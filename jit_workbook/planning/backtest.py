@@ -487,6 +487,8 @@ def backtest(stock: pd.DataFrame, sales: pd.DataFrame, suppliers: pd.DataFrame, 
 
     # Sales sorted by date once, so "known before day t" is a prefix of the rows.
     known = sales.sort_values("date", kind="stable") if len(sales) else sales
+    if len(known):  # categories: each review's plan matches only the distinct SKUs, not every line's text
+        known = known.assign(sku=pd.Categorical(known["sku"]))
     known_days = (known["date"].to_numpy().astype("datetime64[D]").astype(np.int64) if len(known)
                   else np.empty(0, dtype=np.int64))
     demand, special = _shelf_demand(sales, skus, first_day, days)

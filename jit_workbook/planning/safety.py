@@ -144,13 +144,12 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
     np.cumsum(m, axis=1, out=cum_m[:, 1:])
     first = max(days - int(error_days), 0)
     origin = slice(first, days)
-    end_day = np.arange(first, days)[None, :] + h[:, None]
-    end = np.minimum(end_day, days)
-    sold = np.take_along_axis(cum_x, end, axis=1) - cum_x[:, origin]
+    inside = np.arange(first, days)[None, :] + h[:, None] <= days
+    sold = _at_window_end(cum_x, h, first) - cum_x[:, origin]
     before = cum_m[:, origin]
-    open_days = np.take_along_axis(cum_m, end, axis=1) - before
+    open_days = _at_window_end(cum_m, h, first) - before
     need = np.ceil(float(min_open_share) * h - 1e-9).clip(1, None)
-    ok = (end_day <= days) & m[:, origin] & (open_days >= need[:, None])
+    ok = inside & m[:, origin] & (open_days >= need[:, None])
     ok &= before >= warmup_days
     rate = f[:, origin]
     ok &= np.isfinite(rate)
@@ -160,9 +159,9 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
         s = np.asarray(day_index, dtype=float)
         cum_s = np.zeros((n, days + 1))
         np.cumsum(s, axis=1, out=cum_s[:, 1:])
-        weight = np.take_along_axis(cum_s, end, axis=1) - cum_s[:, origin]
+        weight = _at_window_end(cum_s, h, first) - cum_s[:, origin]
         np.cumsum(np.where(m, s, 0.0), axis=1, out=cum_s[:, 1:])
-        weight_open = np.take_along_axis(cum_s, end, axis=1) - cum_s[:, origin]
+        weight_open = _at_window_end(cum_s, h, first) - cum_s[:, origin]
     # Days out of stock counted at the open days' pace (a window with every day open is as sold).
     short = ok & (open_days < h[:, None]) & (weight_open > 0)
     np.multiply(sold, weight, out=sold, where=short)
@@ -170,10 +169,24 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
     sold -= np.where(ok, rate, 0.0) * weight
     if sold_first_days is not None:
         r = np.minimum(h, min(max(int(np.ceil(float(sold_first_days) - 1e-9)), 1), days + 1))
-        r_end = np.minimum(np.arange(first, days)[None, :] + r[:, None], days)
-        ok &= (np.take_along_axis(cum_x, r_end, axis=1) - cum_x[:, origin]) > 0
+        ok &= (_at_window_end(cum_x, r, first) - cum_x[:, origin]) > 0
     sold[~ok] = np.nan
     return sold
+
+
+def _at_window_end(cum: np.ndarray, h: np.ndarray, first: int) -> np.ndarray:
+    """cum[i, min(t + h_i, days)] for the origins t = first .. days − 1 (SKUs × origins),
+    where ``cum`` has days + 1 columns. Sliced once per distinct horizon: an index array
+    per cell (``take_along_axis``) costs several times more on a shop's 4,000 × 365 days."""
+    days = cum.shape[1] - 1
+    out = np.empty((cum.shape[0], days - first), dtype=cum.dtype)
+    for hv in np.unique(h):
+        rows = slice(None) if len(h) and (h == hv).all() else np.flatnonzero(h == hv)
+        lo = first + int(hv)
+        k = min(max(days - lo + 1, 0), days - first)  # origins whose window ends inside
+        out[rows, :k] = cum[rows, lo:lo + k]
+        out[rows, k:] = cum[rows, days:days + 1]
+    return out
 
 
 def _sorted_desc(errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
