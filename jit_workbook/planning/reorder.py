@@ -49,8 +49,17 @@ def _text(values: Any) -> pd.Series:
 
 def _formatted(values: Any, spec: str) -> pd.Series:
     """Numbers as a str Series through a format spec. Formatting is one ``str.format``
-    call per number; everything around it (the sentences) is whole-column string work."""
-    return pd.Series(np.asarray(values, dtype=float)).map(spec.format).astype("str")
+    call per distinct number (a column of quantities repeats a few hundred values over
+    thousands of SKUs); everything around it (the sentences) is whole-column string work.
+
+    >>> _formatted([2.0, -0.0, 2.0, float("nan")], "{:.1f}").tolist()
+    ['2.0', '-0.0', '2.0', 'nan']
+    """
+    v = np.ascontiguousarray(values, dtype=float).ravel()
+    # Distinct by bit pattern: -0.0 stays apart from 0.0, as str.format tells them apart.
+    _, first, at = np.unique(v.view(np.int64), return_index=True, return_inverse=True)
+    text = np.array([spec.format(x) for x in v[first].tolist()] or [""], dtype=object)
+    return pd.Series(text[at.ravel()] if len(v) else np.empty(0, dtype=object), dtype=object).astype("str")
 
 
 def fmt_qty(values: Any) -> pd.Series:
