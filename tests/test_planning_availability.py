@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jit_workbook.planning import availability, backtest as bt, forecast as fc, plan_reorder
+from jit_workbook.planning import availability, backtest as bt, forecast as fc, plan_reorder, safety
 from jit_workbook.planning.availability import out_of_stock_days
 from jit_workbook.planning.demand import sales_summary_and_series
 from jit_workbook.settings import Settings
@@ -179,6 +179,56 @@ def test_forecast_methods_skip_days_left_out_of_the_series():
     for method, want in exp.items():
         got = fc.forecast([method], x, mask, horizon_days=[1]).daily[0]
         assert got == pytest.approx(want, rel=1e-12), method
+
+
+def test_empirical_safety_stock_counts_windows_with_days_out_of_stock_by_hand():
+    # README formula 5: a window with days out of stock counts when its first day and a
+    # quarter of its days were open, its empty days at the pace of its open days. One
+    # item (the shop's pooled factor is then its own), Moving Average, L = 7, R = 7:
+    # H = 14, p = 95%, windows with a sale on their first 7 days.
+    rng = np.random.default_rng(11)
+    n = 200
+    x = (rng.poisson(3, n) * (rng.random(n) < 0.6)).astype(float)
+    x[150:160] = rng.poisson(9, 10)  # a busy fortnight ...
+    out = np.zeros((1, n), dtype=bool)
+    out[0, 153:160] = True  # ... on whose last 7 days the shelf was empty
+    days = [AS_OF - dt.timedelta(days=n - 1 - k) for k in range(n)]
+    sales = make_sales(*[(d, "P", q) for d, q in zip(days, x) if q > 0])
+    stock = make_stock(dict(sku="P", on_hand=0.0, lead_time_days=7.0, service_level=0.95))
+    cfg = settings(history_days=n, safety_stock_method="Empirical")
+    got, _ = plan_reorder(stock, sales, ACME, cfg, unavailable=out)
+
+    valid = ~out[0]
+    first = int(np.argmax(x > 0))  # the series starts on the first sale
+    errors = []
+    for t in range(first, n - 14 + 1):
+        seen = [x[u] for u in range(first, t) if valid[u]]
+        window = range(t, t + 14)
+        open_days = [u for u in window if valid[u]]
+        if (len(seen) < safety.WARMUP_DAYS or not valid[t] or len(open_days) < 4
+                or sum(x[u] for u in range(t, t + 7) if valid[u]) <= 0):
+            continue
+        rate = sum(seen) / len(seen)  # the Moving Average forecast made at the start of day t
+        errors.append(sum(x[u] for u in open_days) * 14 / len(open_days) - rate * 14)
+    errors.sort()
+    exp = errors[int(np.ceil(0.95 * len(errors) - 1e-9)) - 1]
+    assert len(errors) >= safety.POOL_MIN_WINDOWS  # so the shop's factor is the item's own
+    assert got.loc[0, "safety_stock"] == pytest.approx(exp, rel=1e-9)
+    # the windows over the empty days really count: leaving them out gives less
+    calm = window_errors_without(x, valid, first)
+    assert exp > calm[int(np.ceil(0.95 * len(calm) - 1e-9)) - 1]
+
+
+def window_errors_without(x, valid, first):
+    """The old rule, for contrast: a window with any day out of stock left out."""
+    out = []
+    for t in range(first, len(x) - 14 + 1):
+        seen = [x[u] for u in range(first, t) if valid[u]]
+        if (len(seen) < safety.WARMUP_DAYS or not all(valid[t:t + 14])
+                or sum(x[t:t + 7]) <= 0):
+            continue
+        out.append(sum(x[t:t + 14]) - sum(seen) / len(seen) * 14)
+    return sorted(out)
 
 
 def test_auto_scores_a_flat_series_with_a_stock_out_as_perfect():
