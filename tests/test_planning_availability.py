@@ -200,7 +200,7 @@ def test_empirical_safety_stock_counts_windows_with_days_out_of_stock_by_hand():
 
     valid = ~out[0]
     first = int(np.argmax(x > 0))  # the series starts on the first sale
-    errors = []
+    errors, with_empty_days = [], 0
     for t in range(first, n - 14 + 1):
         seen = [x[u] for u in range(first, t) if valid[u]]
         window = range(t, t + 14)
@@ -210,10 +210,15 @@ def test_empirical_safety_stock_counts_windows_with_days_out_of_stock_by_hand():
             continue
         rate = sum(seen) / len(seen)  # the Moving Average forecast made at the start of day t
         errors.append(sum(x[u] for u in open_days) * 14 / len(open_days) - rate * 14)
+        with_empty_days += len(open_days) < 14
     errors.sort()
     exp = errors[int(np.ceil(0.95 * len(errors) - 1e-9)) - 1]
     assert len(errors) >= safety.POOL_MIN_WINDOWS  # so the shop's factor is the item's own
     assert got.loc[0, "safety_stock"] == pytest.approx(exp, rel=1e-9)
+    assert 0 < with_empty_days < len(errors)
+    assert got.loc[0, "reason"].endswith(
+        f"over {len(errors)} windows of 14 days were calmer). {with_empty_days} of those windows had days out of "
+        "stock, counted at the pace of their open days.")
     # the windows over the empty days really count: leaving them out gives less
     calm = window_errors_without(x, valid, first)
     assert exp > calm[int(np.ceil(0.95 * len(calm) - 1e-9)) - 1]

@@ -313,8 +313,8 @@ Safety stock by the normal formula (too little history for its own errors).
     z = z_for_service_level(p)
 
     # 5-6. Policy and order size: order up to the reorder point (the (R, S) policy).
-    ss, windows, shop_floor = _safety_stocks(settings, matrix, mask, fr, p, z, d / trend, sd, lead, lead_std,
-                                             review, abc)
+    ss, windows, shop_floor, short_windows = _safety_stocks(settings, matrix, mask, fr, p, z, d / trend, sd, lead,
+                                                            lead_std, review, abc)
     # Raised with the forecast: an item's errors were measured at its old level, and errors
     # grow with the level (on the real shop +0.6 point of cycle service over raising d alone).
     ss = ss * trend
@@ -368,7 +368,7 @@ Safety stock by the normal formula (too little history for its own errors).
         sold_in_window=summary["sold_in_window"].to_numpy(), history=history, flags=flags,
         last_sale=last_sale, as_of_day=day_number(as_of), cover=cover) + _series_notes(summary) \
         + _trend_reasons(status, trend) \
-        + _safety_reasons(status, settings, windows, shop_floor, protect, abc) \
+        + _safety_reasons(status, settings, windows, shop_floor, protect, abc, short_windows) \
         + _new_item_notes(summary, int(settings.new_item_days), capped, one_qty, qty)
 
     order_value = suggested * np.nan_to_num(unit_cost, nan=0.0)
@@ -412,10 +412,11 @@ Safety stock by the normal formula (too little history for its own errors).
 
 def _safety_stocks(settings: Settings, matrix: np.ndarray, mask: np.ndarray, fr: Any, p: np.ndarray,
                    z: np.ndarray, d: np.ndarray, sd: np.ndarray, lead: np.ndarray, lead_std: np.ndarray,
-                   review: float, abc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   review: float, abc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Safety Stock per SKU by the Safety Stock Method and Service Measure settings, the
-    number of forecast-error windows behind it (0 where the Normal formula was used) and
-    whether the shop's errors set it (the item's own were calmer).
+    number of forecast-error windows behind it (0 where the Normal formula was used),
+    whether the shop's errors set it (the item's own were calmer) and how many of those
+    windows had days out of stock (counted at their open days' pace).
 
     Normal, Cycle: z·σ_H with σ_H = √((L + R)·σd² + d²·σL²) (:func:`.policy.safety_stock`).
     Normal, Fill Rate: k·σ_H with σ_H·G(k) = (1 − β)·d·R (:func:`.safety.fill_rate_safety_factor`).
@@ -434,14 +435,15 @@ def _safety_stocks(settings: Settings, matrix: np.ndarray, mask: np.ndarray, fr:
         normal = safety_stock(z, d, sd, lead, lead_std, review)
     windows = np.zeros(len(d), dtype=np.int64)
     if settings.safety_stock_method != "Empirical" or fr is None or fr.fitted_rate is None:
-        return normal, windows, np.zeros(len(d), dtype=bool)
+        return normal, windows, np.zeros(len(d), dtype=bool), windows
     # Cycle: only the windows after which the plan would order (a sale on the first R days).
-    errors = window_errors(matrix, mask, fr.fitted_rate, protect, fr.day_index,
-                           sold_first_days=None if fill_rate else review)
+    errors, short = window_errors(matrix, mask, fr.fitted_rate, protect, fr.day_index,
+                                  sold_first_days=None if fill_rate else review, with_short=True)
     k, sigma_e, windows, shop_floor = empirical_factor(errors, p, settings.service_measure, allowed, abc)
     own = np.maximum(k, 0.0) * np.sqrt(sigma_e ** 2 + np.asarray(d, dtype=float) ** 2 * lead_std ** 2)
     use = np.isfinite(own) & ~np.isnan(lead)
-    return np.where(use, own, normal), np.where(use, windows, 0), use & shop_floor
+    return (np.where(use, own, normal), np.where(use, windows, 0), use & shop_floor,
+            np.where(use, short.sum(axis=1), 0))
 
 
 def _trend_reasons(status: np.ndarray, trend: float) -> pd.Series:
@@ -455,7 +457,7 @@ def _trend_reasons(status: np.ndarray, trend: float) -> pd.Series:
 
 
 def _safety_reasons(status: np.ndarray, settings: Settings, windows: np.ndarray, shop_floor: np.ndarray,
-                    protect: np.ndarray, abc: np.ndarray) -> pd.Series:
+                    protect: np.ndarray, abc: np.ndarray, short_windows: np.ndarray) -> pd.Series:
     """The sentence saying how the safety stock was set, for the rows where it matters
     (REORDER, OK)."""
     shown = (status == REORDER_STATUS) | (status == OK_STATUS)
@@ -470,7 +472,9 @@ def _safety_reasons(status: np.ndarray, settings: Settings, windows: np.ndarray,
     shop = " Safety stock from the shop's typical forecast errors (its own over " + over + " were calmer)."
     normal = " Safety stock by the normal formula" + ("" if settings.safety_stock_method == "Normal" else
                                                       " (too little history for its own errors)") + "."
-    return _choose([shown & (windows > 0) & shop_floor, shown & (windows > 0), shown], [shop, own, normal], "")
+    empty_days = " " + fmt_qty(short_windows) + " of those windows had days out of stock, counted at the pace of their open days."
+    return _choose([shown & (windows > 0) & shop_floor, shown & (windows > 0), shown], [shop, own, normal], "") \
+        + _choose([shown & (windows > 0) & (short_windows > 0)], [empty_days], "")
 
 
 def _stock_issues(problems: pd.DataFrame, sku: pd.Series, rows: pd.Series,

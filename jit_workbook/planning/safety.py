@@ -73,7 +73,7 @@ MIN_OPEN_SHARE = 0.25  # a window with days out of stock counts when at least th
 def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
                   day_index: Any = None, warmup_days: int = WARMUP_DAYS,
                   error_days: int = ERROR_DAYS, sold_first_days: Any = None,
-                  min_open_share: float = MIN_OPEN_SHARE) -> np.ndarray:
+                  min_open_share: float = MIN_OPEN_SHARE, with_short: bool = False) -> Any:
     """Errors of the forecast over every H-day window of each item's history.
 
     e_t = X_t − f_t · Σ_{j<H} s_{t+j}, for the origins t in the last ``error_days`` days
@@ -107,10 +107,14 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
         R, the review period in days: keep only windows with units sold on days
         t .. t + R − 1 (None: every window).
 
+    with_short : bool
+        Also return which counted windows had days out of stock.
+
     Returns
     -------
     ndarray (SKUs × min(days, error_days)), units; column j is the window starting on
-    day days − min(days, error_days) + j.
+    day days − min(days, error_days) + j. With ``with_short``, the pair (errors, short):
+    ``short`` is True on the counted windows that had days out of stock.
 
     >>> x = np.array([[1.0, 3.0, 1.0, 3.0, 5.0]])
     >>> window_errors(x, np.ones_like(x, bool), np.full_like(x, 2.0), [2], warmup_days=1).tolist()
@@ -171,7 +175,7 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
         r = np.minimum(h, min(max(int(np.ceil(float(sold_first_days) - 1e-9)), 1), days + 1))
         ok &= (_at_window_end(cum_x, r, first) - cum_x[:, origin]) > 0
     sold[~ok] = np.nan
-    return sold
+    return (sold, ok & (open_days < h[:, None])) if with_short else sold
 
 
 def _at_window_end(cum: np.ndarray, h: np.ndarray, first: int) -> np.ndarray:
