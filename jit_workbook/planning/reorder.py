@@ -472,7 +472,8 @@ def _safety_reasons(status: np.ndarray, settings: Settings, windows: np.ndarray,
     shop = " Safety stock from the shop's typical forecast errors (its own over " + over + " were calmer)."
     normal = " Safety stock by the normal formula" + ("" if settings.safety_stock_method == "Normal" else
                                                       " (too little history for its own errors)") + "."
-    empty_days = " " + fmt_qty(short_windows) + " of those windows had days out of stock, counted at the pace of their open days."
+    empty_days = (" " + fmt_qty(short_windows) + " of those windows had days out of stock, counted at the pace of "
+                  "their open days.")
     return _choose([shown & (windows > 0) & shop_floor, shown & (windows > 0), shown], [shop, own, normal], "") \
         + _choose([shown & (windows > 0) & (short_windows > 0)], [empty_days], "")
 

@@ -106,7 +106,8 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
     sold_first_days : float, optional
         R, the review period in days: keep only windows with units sold on days
         t .. t + R − 1 (None: every window).
-
+    min_open_share : float
+        The share of a window's days that must be valid (out of stock: not valid).
     with_short : bool
         Also return which counted windows had days out of stock.
 
