@@ -22,6 +22,7 @@ from jit_workbook.planning.demand import sales_summary_and_series
 from jit_workbook.settings import Settings
 from test_planning_backtest import CountingPlanner, make_receipts
 from test_planning_reorder import AS_OF, make_sales, make_stock, make_suppliers, settings
+from test_planning_safety import loop_quantile, loop_window_errors
 
 ACME = make_suppliers(("Acme", 7.0, 0.0))
 
@@ -198,42 +199,27 @@ def test_empirical_safety_stock_counts_windows_with_days_out_of_stock_by_hand():
     cfg = settings(history_days=n, safety_stock_method="Empirical")
     got, _ = plan_reorder(stock, sales, ACME, cfg, unavailable=out)
 
-    valid = ~out[0]
     first = int(np.argmax(x > 0))  # the series starts on the first sale
-    errors, with_empty_days = [], 0
-    for t in range(first, n - 14 + 1):
-        seen = [x[u] for u in range(first, t) if valid[u]]
-        window = range(t, t + 14)
-        open_days = [u for u in window if valid[u]]
-        if (len(seen) < safety.WARMUP_DAYS or not valid[t] or len(open_days) < 4
-                or sum(x[u] for u in range(t, t + 7) if valid[u]) <= 0):
-            continue
-        rate = sum(seen) / len(seen)  # the Moving Average forecast made at the start of day t
-        errors.append(sum(x[u] for u in open_days) * 14 / len(open_days) - rate * 14)
-        with_empty_days += len(open_days) < 14
-    errors.sort()
-    exp = errors[int(np.ceil(0.95 * len(errors) - 1e-9)) - 1]
+    valid = ~out[0] & (np.arange(n) >= first)
+    seen = np.cumsum(np.where(valid, x, 0.0)) - np.where(valid, x, 0.0)  # units sold on the valid days before t
+    days_seen = np.cumsum(valid) - valid
+    rate = np.where(days_seen > 0, seen / np.maximum(days_seen, 1), np.nan)  # Moving Average at the start of t
+    windows = loop_window_errors(x.tolist(), valid.tolist(), rate.tolist(), 14)
+    # Cycle: only windows with a sale on their first 7 (open) days
+    kept = [(t, e) for t, e in enumerate(windows) if e is not None and (x[t:t + 7] * valid[t:t + 7]).sum() > 0]
+    errors = [e for _, e in kept]
+    with_empty_days = sum(not valid[t:t + 14].all() for t, _ in kept)
+    exp = loop_quantile(errors, 0.95)
     assert len(errors) >= safety.POOL_MIN_WINDOWS  # so the shop's factor is the item's own
     assert got.loc[0, "safety_stock"] == pytest.approx(exp, rel=1e-9)
     assert 0 < with_empty_days < len(errors)
     assert got.loc[0, "reason"].endswith(
         f"over {len(errors)} windows of 14 days were calmer). {with_empty_days} of those windows had days out of "
         "stock, counted at the pace of their open days.")
-    # the windows over the empty days really count: leaving them out gives less
-    calm = window_errors_without(x, valid, first)
-    assert exp > calm[int(np.ceil(0.95 * len(calm) - 1e-9)) - 1]
-
-
-def window_errors_without(x, valid, first):
-    """The old rule, for contrast: a window with any day out of stock left out."""
-    out = []
-    for t in range(first, len(x) - 14 + 1):
-        seen = [x[u] for u in range(first, t) if valid[u]]
-        if (len(seen) < safety.WARMUP_DAYS or not all(valid[t:t + 14])
-                or sum(x[t:t + 7]) <= 0):
-            continue
-        out.append(sum(x[t:t + 14]) - sum(seen) / len(seen) * 14)
-    return sorted(out)
+    # the windows over the empty days really count: the old rule (only windows with every
+    # day open, whose errors are the same) gives less
+    calm = [e for t, e in kept if valid[t:t + 14].all()]
+    assert exp > loop_quantile(calm, 0.95)
 
 
 def test_auto_scores_a_flat_series_with_a_stock_out_as_perfect():

@@ -58,8 +58,8 @@ def _formatted(values: Any, spec: str) -> pd.Series:
     v = np.ascontiguousarray(values, dtype=float).ravel()
     # Distinct by bit pattern: -0.0 stays apart from 0.0, as str.format tells them apart.
     _, first, at = np.unique(v.view(np.int64), return_index=True, return_inverse=True)
-    text = np.array([spec.format(x) for x in v[first].tolist()] or [""], dtype=object)
-    return pd.Series(text[at.ravel()] if len(v) else np.empty(0, dtype=object), dtype=object).astype("str")
+    text = np.array([spec.format(x) for x in v[first].tolist()], dtype=object)
+    return pd.Series(text[at.ravel()], dtype=object).astype("str")
 
 
 def fmt_qty(values: Any) -> pd.Series:

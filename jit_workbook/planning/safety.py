@@ -168,15 +168,16 @@ def window_errors(matrix: Any, mask: Any, fitted_rate: Any, horizon_days: Any,
         np.cumsum(np.where(m, s, 0.0), axis=1, out=cum_s[:, 1:])
         weight_open = _at_window_end(cum_s, h, first) - cum_s[:, origin]
     # Days out of stock counted at the open days' pace (a window with every day open is as sold).
-    short = ok & (open_days < h[:, None]) & (weight_open > 0)
-    np.multiply(sold, weight, out=sold, where=short)
-    np.divide(sold, weight_open, out=sold, where=short)
+    short = open_days < h[:, None]
+    scale = ok & short & (weight_open > 0)
+    np.multiply(sold, weight, out=sold, where=scale)
+    np.divide(sold, weight_open, out=sold, where=scale)
     sold -= np.where(ok, rate, 0.0) * weight
     if sold_first_days is not None:
         r = np.minimum(h, min(max(int(np.ceil(float(sold_first_days) - 1e-9)), 1), days + 1))
         ok &= (_at_window_end(cum_x, r, first) - cum_x[:, origin]) > 0
     sold[~ok] = np.nan
-    return (sold, ok & (open_days < h[:, None])) if with_short else sold
+    return (sold, ok & short) if with_short else sold
 
 
 def _at_window_end(cum: np.ndarray, h: np.ndarray, first: int) -> np.ndarray:
