@@ -5,6 +5,7 @@
     python scripts/bench.py --skip-naive    # leave out the slow openpyxl load-compute-save
     python scripts/bench.py --shop online-retail --backtest-only   # service level on the real shop
     python scripts/bench.py --shop families --backtest   # timings, then service on known-law demand
+    python scripts/bench.py --shop online-retail --backtest-only --setting "Service Level A=99%"
 
 Shops are the names in jit_workbook.demo.SHOPS (online-retail needs pyarrow and the data
 file, see jit_workbook/real_shop.py). The naive step is skipped for online-retail.
@@ -25,6 +26,8 @@ Each measurement runs in a fresh process (wall time and peak memory of that proc
   achieved cycle service level, fill rate and average stock value of the plan (JIT) and
   the just-in-case baseline (JIC), overall, per ABC class and per Category (when the
   shop has a few), pooled by jit_workbook.planning.service_report.service_by_group.
+  --setting "Name=Value" changes a Settings row for the backtest, read as the Settings
+  sheet reads what the owner typed (to measure what another service level costs).
 
 Targets: recalc <= 1.3 x the fastexcel floor in time and <= 2 x in memory (on the real
 shop, online-retail, also under 5 s); planning core < 0.5 s.
@@ -128,6 +131,11 @@ def main() -> None:
                     "(e.g. Auto) over 730 days of history as well")
     ap.add_argument("--backtest", action="store_true", help="also run the backtest and print the service report")
     ap.add_argument("--backtest-only", action="store_true", help="build the shop and run only the backtest")
+    ap.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                    help="backtest with this Settings row changed, as the owner would type it "
+                    "(e.g. \"Service Level A=99%%\"); repeatable")
+    ap.add_argument("--sku-service-level", default=None, metavar="PERCENT",
+                    help="backtest with this Service Level typed in every Stock row (e.g. 97%%)")
     args = ap.parse_args()
 
     # This process stays small and imports nothing heavy: Linux counts the parent's memory
@@ -144,7 +152,10 @@ def main() -> None:
         if not args.backtest_only:
             timings(args, src, work)
         if args.backtest or args.backtest_only:
-            subprocess.run([py, __file__, "--backtest-run", str(src)], check=True)
+            sku_level = ["--sku-service-level=" + args.sku_service_level] if args.sku_service_level else []
+            ran = subprocess.run([py, __file__, "--backtest-run", str(src), *sku_level, *args.setting])
+            if ran.returncode:  # the child said why (a --setting that is not one)
+                raise SystemExit(ran.returncode)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -213,20 +224,51 @@ def time_core(path: Path, method: str | None = None) -> float:
     return best
 
 
-def run_backtest(path: Path) -> None:
-    """Backtest the workbook with its own settings and print the service report."""
+def with_settings(settings, pairs: list[str]):
+    """``settings`` with the rows "Name=Value" changed, each value read and checked as the
+    Settings sheet reads what the owner typed ("99%", 99 and 0.99 are one service level)."""
+    from jit_workbook.settings import Settings, settings_from_sheet
+
+    rows = {label: (value, "") for label, value in settings.model_dump(by_alias=True).items()}
+    for pair in pairs:
+        label, sep, value = (part.strip() for part in pair.partition("="))
+        if not sep or label not in rows:
+            raise SystemExit(f"--setting {pair!r}: expected NAME=VALUE with NAME a Settings row, e.g. "
+                             f"\"Service Level A=99%\"")
+        rows[label] = (value, "--setting")
+    changed, problems = settings_from_sheet(rows)
+    if problems:
+        raise SystemExit("--setting: " + "; ".join(problem for _, problem in problems))
+    return Settings.model_validate(changed.model_dump(by_alias=True))
+
+
+def run_backtest(path: Path, setting: list[str]) -> None:
+    """Backtest the workbook with its own settings (``setting`` rows changed; a first
+    "--sku-service-level=X" types X in every Stock row's Service Level) and print the
+    service report."""
     from jit_workbook.planning.backtest import backtest
     from jit_workbook.planning.service_report import service_by_group
 
     t = time.perf_counter()
     inputs = read_inputs(path)
     read = time.perf_counter() - t
-    s = inputs.settings
+    stock = inputs.stock
+    if setting[:1] and setting[0].startswith("--sku-service-level="):
+        typed = setting.pop(0).partition("=")[2]
+        level = with_settings(inputs.settings, [f"Service Level={typed}"]).service_level  # read as the sheets read it
+        stock = stock.assign(service_level=level)
+        print(f"Service Level {level:.1%} typed in every Stock row for this backtest")
+    elif stock["service_level"].notna().any():
+        print(f"{stock['service_level'].notna().sum():,} Stock rows have their own Service Level (they override "
+              f"the Settings' class levels)")
+    s = with_settings(inputs.settings, setting)
+    for pair in setting:
+        print(f"setting changed for this backtest: {pair}")
     print(f"\nbacktest: {len(inputs.stock):,} SKUs, {len(inputs.sales):,} sales lines, {len(inputs.issues):,} data "
           f"issues (read in {read:.1f} s); As Of {s.plan_date()}, {s.backtest_days} days, review every "
           f"{s.review_period_days:g} days, history {s.history_days} days")
     t = time.perf_counter()
-    result = backtest(inputs.stock, inputs.sales, inputs.suppliers, s, days=s.backtest_days,
+    result = backtest(stock, inputs.sales, inputs.suppliers, s, days=s.backtest_days,
                       receipts=inputs.receipts)
     seconds = time.perf_counter() - t
     per_sku = result.per_sku.assign(category=inputs.stock.set_index("sku")["category"]
@@ -239,6 +281,11 @@ def run_backtest(path: Path) -> None:
           f"JIC {o['jic_cycle_service_level']:.1%}")
     print(f"  fill rate JIT {o['jit_fill_rate']:.1%}, JIC {o['jic_fill_rate']:.1%} "
           f"({_mark(o['jit_fill_rate'] >= o['jic_fill_rate'])}: JIT >= JIC)")
+    if s.service_measure == "Fill Rate":  # the targets are fill rates: weigh them by demand, as the Backtest sheet does
+        by_units = service_by_group(per_sku, "abc", weight="demand").iloc[-1]
+        print(f"  Service Measure Fill Rate: target {by_units['target_service_level']:.1%} (by demand), JIT fill "
+              f"{o['jit_fill_rate']:.1%} ({_mark(abs(o['jit_fill_rate'] - by_units['target_service_level']) <= 0.03)}"
+              f": within ±3 points)")
     ratio = o["jit_avg_stock_value"] / o["jic_avg_stock_value"] if o["jic_avg_stock_value"] else float("nan")
     print(f"  avg stock value JIT {o['jit_avg_stock_value']:,.0f}, JIC {o['jic_avg_stock_value']:,.0f}, "
           f"JIT/JIC {ratio:.2f} ({_mark(ratio <= 0.6)}: <= 0.6)")
@@ -270,7 +317,7 @@ def _mark(ok: bool) -> str:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--backtest-run"]:
-        run_backtest(Path(sys.argv[2]))
+        run_backtest(Path(sys.argv[2]), sys.argv[3:])
     elif sys.argv[1:2] == ["--core"]:
         print(time_core(Path(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None))
     else:
