@@ -529,6 +529,7 @@ def sheet(name: str) -> Sheet:
 # ---------------------------------------------------------------------------------
 WIDTH_CAP = 48  # widest column, in characters; longer text wraps inside it
 HEADER_HEIGHT = 30  # points: two lines of an 11-point bold header
+WRAP_INDENT = 1  # wrapped text starts one indent in, clear of a right-aligned amount beside it
 # Conditional fills for the values an owner acts on: value -> (fill, font colour).
 HIGHLIGHTS = {
     "REORDER": ("FFC7CE", "9C0006"),     # red: order this week

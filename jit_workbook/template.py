@@ -181,8 +181,8 @@ def _lay_out(ws, sheet: K.Sheet, rows: list[list[Any]], currency: str = "GBP") -
             cell = ws.cell(row=i, column=j, value=value)
             wanted = formats.get(col.field, _format_for(sheet, col, values))
             cell.number_format = wanted[i - 2] if isinstance(wanted, tuple) else wanted
-            # Text starts one indent in, so it never touches a right-aligned amount beside it.
-            cell.alignment = (Alignment(wrap_text=True, vertical="top", horizontal="left", indent=1) if K.wraps(col)
+            cell.alignment = (Alignment(wrap_text=True, vertical="top", horizontal="left", indent=K.WRAP_INDENT)
+                              if K.wraps(col)
                               else Alignment(vertical="top"))
             if col.editable:
                 cell.fill = EDITABLE_FILL

@@ -50,6 +50,7 @@ from jit_workbook.errors import MissingSheetError, WorkbookError
 from jit_workbook.safe_text import hyperlink_formulas
 from jit_workbook.io.xlsx_charts import fit_chart_ranges, sheet_charts
 from jit_workbook.io.xlsx_styles import StyleBook
+from jit_workbook.io.text_fit import wrapped_lines
 from jit_workbook.io.xlsx_parts import (
     REL_CALC_CHAIN,
     tag_attrs,
@@ -709,21 +710,13 @@ MAX_ROW_HEIGHT = 409.0  # Excel's tallest row
 
 
 def row_heights(frame: pd.DataFrame, spec: contract.Sheet, widths: Mapping[int, float]) -> np.ndarray:
-    """Each row's height in points: one line, or as many as its longest wrapped text takes.
-
-    Lines = ⌈characters ÷ (width × 1.2)⌉ per line of the text, at least one (11-point
-    Calibri fits about 1.2 average characters per width unit of "0"); the row gets
-    ``ROW_HEIGHT`` per line, at most Excel's 409 points.
+    """Each row's height in points: one line, or as many as its longest wrapped text takes
+    (:func:`.text_fit.wrapped_lines`: Calibri 11's glyph widths, lines broken between
+    words); ``ROW_HEIGHT`` per line, at most Excel's 409 points.
     """
     lines = np.ones(len(frame))
     for col, width in widths.items():
-        text = frame[spec.columns[col - 1].field]
-        text = text.where(text.notna(), "").astype(str)
-        per_line = max(width * 1.2, 1.0)
-        parts = text.str.split("\n", regex=False).explode()
-        need = np.ceil(parts.str.len().to_numpy(dtype=float) / per_line).clip(min=1)
-        need = pd.Series(need, index=parts.index).groupby(level=0).sum().reindex(text.index).to_numpy()
-        lines = np.maximum(lines, need)
+        lines = np.maximum(lines, wrapped_lines(frame[spec.columns[col - 1].field].to_numpy(dtype=object), width))
     return np.minimum(lines * ROW_HEIGHT, MAX_ROW_HEIGHT)
 
 
