@@ -453,7 +453,7 @@ BACKTEST = Sheet(
     beside=(  # "Service kept": the service each policy achieved against the target, pooled per ABC class
         C("Service Kept", "sk_group", width=10,
           doc='"All SKUs", then the ABC classes A, B and C, each pooled over its SKUs.'),
-        C("Measure", "sk_measure", width=17,
+        C("Measure", "sk_measure", width=20,
           doc="Cycle service level, or Fill rate when the Service Measure setting is Fill Rate."),
         C("Target", "sk_target", "percent", width=9, number_format=FMT_PERCENT,
           doc="The SKUs' Target Service Level, weighted by their JIT Cycles (by their Demand Units for "
