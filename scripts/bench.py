@@ -152,8 +152,10 @@ def main() -> None:
         if not args.backtest_only:
             timings(args, src, work)
         if args.backtest or args.backtest_only:
-            sku_level = ["--sku-service-level=" + args.sku_service_level] if args.sku_service_level else []
-            ran = subprocess.run([py, __file__, "--backtest-run", str(src), *sku_level, *args.setting])
+            changes = [f"--setting={pair}" for pair in args.setting]
+            if args.sku_service_level:
+                changes.append(f"--sku-service-level={args.sku_service_level}")
+            ran = subprocess.run([py, __file__, "--backtest-run", str(src), *changes])
             if ran.returncode:  # the child said why (a --setting that is not one)
                 raise SystemExit(ran.returncode)
     finally:
@@ -227,7 +229,7 @@ def time_core(path: Path, method: str | None = None) -> float:
 def with_settings(settings, pairs: list[str]):
     """``settings`` with the rows "Name=Value" changed, each value read and checked as the
     Settings sheet reads what the owner typed ("99%", 99 and 0.99 are one service level)."""
-    from jit_workbook.settings import Settings, settings_from_sheet
+    from jit_workbook.settings import settings_from_sheet
 
     rows = {label: (value, "") for label, value in settings.model_dump(by_alias=True).items()}
     for pair in pairs:
@@ -239,13 +241,13 @@ def with_settings(settings, pairs: list[str]):
     changed, problems = settings_from_sheet(rows)
     if problems:
         raise SystemExit("--setting: " + "; ".join(problem for _, problem in problems))
-    return Settings.model_validate(changed.model_dump(by_alias=True))
+    return changed
 
 
-def run_backtest(path: Path, setting: list[str]) -> None:
-    """Backtest the workbook with its own settings (``setting`` rows changed; a first
-    "--sku-service-level=X" types X in every Stock row's Service Level) and print the
-    service report."""
+def run_backtest(path: Path, setting: list[str], sku_service_level: str | None = None) -> None:
+    """Backtest the workbook with its own settings (``setting`` rows changed, and
+    ``sku_service_level`` typed in every Stock row's Service Level) and print the service
+    report."""
     from jit_workbook.planning.backtest import backtest
     from jit_workbook.planning.service_report import service_by_group
 
@@ -253,9 +255,8 @@ def run_backtest(path: Path, setting: list[str]) -> None:
     inputs = read_inputs(path)
     read = time.perf_counter() - t
     stock = inputs.stock
-    if setting[:1] and setting[0].startswith("--sku-service-level="):
-        typed = setting.pop(0).partition("=")[2]
-        level = with_settings(inputs.settings, [f"Service Level={typed}"]).service_level  # read as the sheets read it
+    if sku_service_level is not None:
+        level = with_settings(inputs.settings, [f"Service Level={sku_service_level}"]).service_level  # as typed
         stock = stock.assign(service_level=level)
         print(f"Service Level {level:.1%} typed in every Stock row for this backtest")
     elif stock["service_level"].notna().any():
@@ -317,7 +318,12 @@ def _mark(ok: bool) -> str:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--backtest-run"]:
-        run_backtest(Path(sys.argv[2]), sys.argv[3:])
+        child = argparse.ArgumentParser()
+        child.add_argument("path", type=Path)
+        child.add_argument("--setting", action="append", default=[])
+        child.add_argument("--sku-service-level", default=None)
+        run = child.parse_args(sys.argv[2:])
+        run_backtest(run.path, run.setting, run.sku_service_level)
     elif sys.argv[1:2] == ["--core"]:
         print(time_core(Path(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None))
     else:

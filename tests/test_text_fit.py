@@ -142,3 +142,11 @@ def test_libreoffice_never_needs_more_lines_than_the_row_has(soffice, tmp_path, 
     theirs = _lo_lines(lo_convert(path, "pdf", tmp_path / "pdf"), len(texts))
     for text, mine, lo in zip(texts, ours, theirs):
         assert lo <= mine <= lo + 1, (text, mine, lo)
+
+
+def test_a_text_past_the_tallest_row_is_counted_not_wrapped():
+    huge = ("word " * 6554)[:32767]  # Excel's longest cell
+    assert T.wrapped_lines([huge, "ab " * 400], 48).tolist() == [
+        T.MAX_LINES, loop_lines("ab " * 400, T.column_px(48), table_width)]
+    frame = pd.DataFrame({f: [None] for f in K.BACKTEST.fields}).assign(description=[huge])
+    assert row_heights(frame, K.BACKTEST, {K.BACKTEST.fields.index("description") + 1: 28}).tolist() == [409.0]

@@ -39,6 +39,7 @@ EM_PX = 11 * 96 / 72  # Calibri 11 at 96 dpi
 DIGIT_PX = 7  # Calibri 11's maximum digit width, the unit of column width
 MARGIN_PX = 6  # the column's 5 pixels of padding (ECMA-376), and 1 to spare
 INDENT_PX = 10  # one level of indent (LibreOffice's 7.5 points; Excel's is no wider)
+MAX_LINES = 28  # more than Excel's tallest row (409 points) holds at 15 points a line
 UNITS_PER_EM = 2048
 DIGIT_UNITS = 1038  # "0": characters missing from the table count this wide
 
@@ -92,7 +93,7 @@ def text_px(text: str) -> float:
     >>> round(text_px("Premium Power Tool Accessories"), 1)
     197.5
     """
-    return float(char_px(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)).sum())
+    return float(char_px(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)).sum())
 
 
 def column_px(width: float, indent: int = contract.WRAP_INDENT) -> float:
@@ -106,7 +107,7 @@ def column_px(width: float, indent: int = contract.WRAP_INDENT) -> float:
 
 def wrapped_lines(texts: Any, width: float, indent: int = contract.WRAP_INDENT) -> np.ndarray:
     """Lines each text takes when wrapped in a column ``width`` units wide, ``indent``
-    levels in (at least 1).
+    levels in (at least 1, at most ``MAX_LINES``).
 
     >>> wrapped_lines(["Premium Power Tool Accessories", "Mini Haberdashery Pack of 10", ""], 28).tolist()
     [2, 1, 1]
@@ -116,14 +117,21 @@ def wrapped_lines(texts: Any, width: float, indent: int = contract.WRAP_INDENT) 
     codes, distinct = pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=True)  # blanks: -1
     distinct = [str(t) for t in distinct]
     room = column_px(width, indent)
-    if any("\n" in t for t in distinct):  # a line break starts a new line: wrap each piece
-        parts = pd.Series(distinct, dtype=object).str.split("\n", regex=False).explode()
+    # A line holds at most room ÷ the narrowest glyph characters, and one space: a longer
+    # text takes more than MAX_LINES whatever its words, so it is not wrapped at all (a
+    # hostile 32,767-character cell costs nothing).
+    most = int(MAX_LINES * (room / _TABLE.min() + 1))
+    per_text = np.full(len(distinct), float(MAX_LINES))
+    short = np.flatnonzero(np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct)) <= most)
+    wrap = [distinct[i] for i in short]
+    if any("\n" in t for t in wrap):  # a line break starts a new line: wrap each piece
+        parts = pd.Series(wrap, dtype=object).str.split("\n", regex=False).explode()
         per_part = _part_lines(parts.to_numpy(dtype=object), room)
-        per_text = np.bincount(parts.index.to_numpy(dtype=np.int64), weights=per_part, minlength=len(distinct))
+        per_text[short] = np.bincount(parts.index.to_numpy(dtype=np.int64), weights=per_part, minlength=len(wrap))
     else:
-        per_text = _part_lines(np.asarray(distinct, dtype=object), room)
+        per_text[short] = _part_lines(np.asarray(wrap, dtype=object), room)
     lines = np.where(codes >= 0, per_text[np.maximum(codes, 0)] if len(distinct) else 1, 1)
-    return np.maximum(lines, 1).astype(np.int64)
+    return np.clip(lines, 1, MAX_LINES).astype(np.int64)
 
 
 def _part_lines(parts: np.ndarray, room: float) -> np.ndarray:
