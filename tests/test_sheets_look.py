@@ -96,13 +96,13 @@ def test_long_text_wraps_inside_capped_columns_and_rows_are_as_tall_as_it(worked
     assert all(ws.column_dimensions[K.column_letter(j)].width <= K.WIDTH_CAP
                for s in K.OUTPUT_SHEETS for j in range(1, len(s.layout.columns) + 1))
     assert ws.row_dimensions[1].height == K.HEADER_HEIGHT and ws["A1"].alignment.wrap_text
-    wrapped = [(j, col) for j, col in enumerate(K.REORDER.columns, start=1) if K.wraps(col)]
+    wrapped = [j for j, col in enumerate(K.REORDER.columns, start=1) if K.wraps(col)]
     for row in range(2, ws.max_row + 1):
         assert ws[f"{reason}{row}"].alignment.wrap_text
         # as many lines as its longest text takes, wrapped as text_fit wraps it (checked
         # against LibreOffice's own wrapping in test_text_fit.py)
         lines = max(wrapped_lines([ws.cell(row, j).value], ws.column_dimensions[K.column_letter(j)].width)[0]
-                    for j, col in wrapped)
+                    for j in wrapped)
         assert (ws.row_dimensions[row].height or 15) == 15 * lines, (row, ws[f"{reason}{row}"].value)
     assert ws.row_dimensions[2].height >= 30  # the demo's reasons run over two lines
     assert ws[f"{K.REORDER.letter('supplier')}2"].alignment.wrap_text  # "Local Crafts (consignment)"

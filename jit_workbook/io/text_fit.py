@@ -39,7 +39,9 @@ EM_PX = 11 * 96 / 72  # Calibri 11 at 96 dpi
 DIGIT_PX = 7  # Calibri 11's maximum digit width, the unit of column width
 MARGIN_PX = 6  # the column's 5 pixels of padding (ECMA-376), and 1 to spare
 INDENT_PX = 10  # one level of indent (LibreOffice's 7.5 points; Excel's is no wider)
-MAX_LINES = 28  # more than Excel's tallest row (409 points) holds at 15 points a line
+ROW_HEIGHT = 15.0  # points: one line of 11-point Calibri
+MAX_ROW_HEIGHT = 409.0  # Excel's tallest row
+MAX_LINES = int(np.ceil(MAX_ROW_HEIGHT / ROW_HEIGHT))  # 28: a text this long fills the tallest row
 UNITS_PER_EM = 2048
 DIGIT_UNITS = 1038  # "0": characters missing from the table count this wide
 
@@ -65,7 +67,7 @@ _LATIN1 = (
 _TABLE = np.full(257, DIGIT_UNITS, dtype=np.float64)  # [256]: any character past U+00FF
 _TABLE[0x20:0x7F] = _ASCII
 _TABLE[0xA0:0x100] = _LATIN1
-_TABLE[[0x09]] = _ASCII[0]  # a tab shows as a space
+_TABLE[0x09] = _ASCII[0]  # a tab shows as a space
 _TABLE *= EM_PX / UNITS_PER_EM
 # East Asian wide and full-width ranges: a full em each.
 _WIDE = ((0x1100, 0x115F), (0x2E80, 0xA4CF), (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFE30, 0xFE4F),

@@ -50,7 +50,7 @@ from jit_workbook.errors import MissingSheetError, WorkbookError
 from jit_workbook.safe_text import hyperlink_formulas
 from jit_workbook.io.xlsx_charts import fit_chart_ranges, sheet_charts
 from jit_workbook.io.xlsx_styles import StyleBook
-from jit_workbook.io.text_fit import wrapped_lines
+from jit_workbook.io.text_fit import MAX_ROW_HEIGHT, ROW_HEIGHT, wrapped_lines
 from jit_workbook.io.xlsx_parts import (
     REL_CALC_CHAIN,
     tag_attrs,
@@ -703,10 +703,6 @@ def rows_xml(
                 pieces[blank, base + 4] = ""
     pieces[:, width - 1] = f"</{p}row>"
     return "".join(pieces.ravel().tolist())
-
-
-ROW_HEIGHT = 15.0  # points: one line of 11-point Calibri
-MAX_ROW_HEIGHT = 409.0  # Excel's tallest row
 
 
 def row_heights(frame: pd.DataFrame, spec: contract.Sheet, widths: Mapping[int, float]) -> np.ndarray:
